@@ -1,0 +1,101 @@
+"""Run a PyTorch reference in float64, on one thread, with deterministic algorithms.
+
+A reference is a plain function of tensors, e.g. ``def layer(x, w): return F.linear(x, w)``.
+This module converts NumPy inputs to tensors (float -> float64, integer -> int64, bool -> bool),
+runs the function, and hands back NumPy outputs and, for an upstream ``dout``, the autograd
+vector-Jacobian product. torch is imported on first use only: nothing a learner runs pays for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+_torch = None
+
+
+def get_torch():
+    """Import torch once and pin it to float64-friendly, reproducible settings."""
+    global _torch
+    if _torch is None:
+        import torch
+
+        torch.set_num_threads(1)
+        torch.use_deterministic_algorithms(True)
+        _torch = torch
+    return _torch
+
+
+def to_tensor(value: Any, requires_grad: bool = False) -> Any:
+    torch = get_torch()
+    if isinstance(value, np.ndarray):
+        if value.dtype == np.bool_:
+            return torch.from_numpy(value.copy())
+        if np.issubdtype(value.dtype, np.integer):
+            return torch.from_numpy(value.astype(np.int64))
+        tensor = torch.from_numpy(np.array(value, dtype=np.float64))
+        return tensor.requires_grad_(requires_grad)
+    if requires_grad:
+        return torch.tensor(float(value), dtype=torch.float64, requires_grad=True)
+    return value
+
+
+def to_numpy(value: Any) -> Any:
+    torch = get_torch()
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy().copy()
+    if isinstance(value, (tuple, list)):
+        return tuple(to_numpy(v) for v in value)
+    return value
+
+
+def forward(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with NumPy in and NumPy out (an array, or a tuple of arrays)."""
+    torch = get_torch()
+    with torch.no_grad():
+        return to_numpy(fn(*(to_tensor(a) for a in args)))
+
+
+def vjp(
+    fn: Callable[..., Any],
+    args: Sequence[Any],
+    dout: Any,
+    wrt: Sequence[int] | None = None,
+) -> tuple[Any, tuple[Any, ...]]:
+    """Forward output and autograd gradients of sum(dout * fn(*args)).
+
+    Inputs:
+    - fn: a reference of tensors returning a tensor or a tuple of tensors.
+    - args: NumPy arrays / Python numbers.
+    - dout: upstream gradient (array, or tuple of arrays matching fn's outputs).
+    - wrt: positions of the arguments to differentiate; default: every float array.
+
+    Returns (out, grads): out as NumPy, grads a tuple with one entry per ``wrt`` position
+    (zeros where the output does not depend on that argument; a float for a scalar argument).
+    """
+    torch = get_torch()
+    if wrt is None:
+        wrt = [
+            i
+            for i, a in enumerate(args)
+            if isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)
+        ]
+    tensors = [to_tensor(a, requires_grad=(i in wrt)) for i, a in enumerate(args)]
+    with torch.enable_grad():
+        out = fn(*tensors)
+        outs = out if isinstance(out, tuple) else (out,)
+        douts = dout if isinstance(dout, tuple) else (dout,)
+        grad_outputs = [torch.as_tensor(np.asarray(d, dtype=np.float64)) for d in douts]
+        inputs = [tensors[i] for i in wrt]
+        grads = torch.autograd.grad(
+            outs, inputs, grad_outputs=grad_outputs, allow_unused=True
+        )
+    result = []
+    for i, g in zip(wrt, grads):
+        if g is None:
+            g = torch.zeros_like(tensors[i])
+        value = to_numpy(g)
+        result.append(float(value) if not isinstance(args[i], np.ndarray) else value)
+    return to_numpy(out), tuple(result)
