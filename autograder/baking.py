@@ -9,13 +9,14 @@ same call is a lookup keyed by the function name and a digest of the exact input
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from autograder import torchref
-from autograder.loading import load_module
 
 
 class BakedValueMissing(LookupError):
@@ -42,15 +43,14 @@ def _copy(value: Any) -> Any:
 class LiveBaked:
     """Instructor side: run ``reference.<name>(*args)`` through torch, remembering each result."""
 
-    def __init__(self, reference_path: Path):
-        self.reference_path = reference_path
+    def __init__(self, reference: Callable[[], ModuleType]):
+        self.reference = reference
         self.recorded: dict[str, Any] = {}
 
     def __call__(self, name: str, *args: Any) -> Any:
         key = baked_key(name, args)
         if key not in self.recorded:
-            reference = load_module(self.reference_path, tag="ref")
-            self.recorded[key] = torchref.forward(getattr(reference, name), *args)
+            self.recorded[key] = torchref.forward(getattr(self.reference(), name), *args)
         return _copy(self.recorded[key])
 
     def save(self, path: Path) -> None:

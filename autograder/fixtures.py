@@ -31,14 +31,19 @@ class FixtureError(LookupError):
 def solution_module(assignment: Assignment) -> ModuleType:
     if not assignment.instructor:
         raise FixtureError(f"{assignment.key}: the solution is not part of this checkout")
-    return load_module(assignment.solution_path, tag="sol")
+    return load_module(assignment.solution_path, tag="sol", search=[assignment.public_dir])
 
 
 def reference_module(assignment: Assignment) -> ModuleType:
     path = assignment.reference_path
     if path is None or not path.is_file():
         raise FixtureError(f"{assignment.key}: the reference is not part of this checkout")
-    return load_module(path, tag="ref")
+    return load_module(path, tag="ref", search=[assignment.public_dir])
+
+
+def load_impl(assignment: Assignment, path: Path, tag: str = "impl") -> ModuleType:
+    """A learner module (stub, ``--impl`` file, mutant) with the assignment's helpers importable."""
+    return load_module(path, tag=tag, search=[assignment.public_dir])
 
 
 def default_baked(assignment: Assignment) -> Any:
@@ -46,7 +51,7 @@ def default_baked(assignment: Assignment) -> Any:
     key = assignment.public_dir.resolve()
     if key not in _baked:
         if assignment.instructor and assignment.reference_path is not None:
-            _baked[key] = LiveBaked(assignment.reference_path)
+            _baked[key] = LiveBaked(lambda: reference_module(assignment))
         else:
             _baked[key] = FileBaked(assignment.baked_path)
     return _baked[key]

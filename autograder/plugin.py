@@ -15,7 +15,6 @@ import pytest
 from autograder import fixtures as fixture_values
 from autograder import runner
 from autograder.course import assignment_for_check_file
-from autograder.loading import load_module
 from autograder.testing import CheckFailure
 
 _points = pytest.StashKey[dict]()
@@ -40,7 +39,7 @@ def _values(request: pytest.FixtureRequest) -> fixture_values.Fixtures:
     impl_path = Path(impl_option).resolve() if impl_option else assignment.default_impl_path
     return fixture_values.Fixtures(
         assignment,
-        impl=load_module(impl_path, tag="impl"),
+        impl=fixture_values.load_impl(assignment, impl_path),
         seed=request.config.getoption("seed"),
     )
 

@@ -22,9 +22,8 @@ import autograder
 from autograder import runner
 from autograder.baking import LiveBaked
 from autograder.course import BAKED, Assignment, Course
-from autograder.fixtures import Fixtures, solution_module
+from autograder.fixtures import Fixtures, load_impl, reference_module, solution_module
 from autograder.leaks import Leak, find_leaks, private_lines
-from autograder.loading import load_module
 from autograder.strip import strip_solutions
 
 MARKER = ".s30-edition"
@@ -56,7 +55,7 @@ def _prepare(out: Path) -> None:
 
 def bake(assignment: Assignment, target: Path) -> int:
     """Run the public checks on the solution with the live reference; save what they asked for."""
-    recorder = LiveBaked(assignment.reference_path)
+    recorder = LiveBaked(lambda: reference_module(assignment))
     fixtures = Fixtures(assignment, impl=solution_module(assignment), baked=recorder)
     verdicts = runner.run_checks(runner.collect(assignment.public_checks, "public"), fixtures)
     failed = [v for v in verdicts if v.status != runner.PASSED]
@@ -88,7 +87,7 @@ def prove(instructor: Course, edition: Course) -> dict[str, tuple[int, int, int]
     problems: list[str] = []
     for assignment in edition.assignments():
         checks = runner.collect(assignment.public_checks, "public")
-        stub = load_module(assignment.stub_path, tag="proof-stub")
+        stub = load_impl(assignment, assignment.stub_path, tag="proof-stub")
         on_stub = runner.run_checks(checks, Fixtures(assignment, impl=stub))
         solution = solution_module(instructor.get(assignment.key))
         on_solution = runner.run_checks(checks, Fixtures(assignment, impl=solution))

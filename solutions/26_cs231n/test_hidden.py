@@ -229,19 +229,21 @@ def test_softmax_loss_properties(impl, ref, seed):
 
 
 ADAM_CASES = [
-    # (shape, steps, hyper-parameters); t = 1 is an edge case of the bias correction.
-    ((3, 4), 1, {}),
-    ((5,), 6, {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6}),
-    ((2, 3, 2), 4, {"lr": 0.01}),
+    # (shape, steps, gradient scale, hyper-parameters). t = 1 is an edge case of the bias
+    # correction; gradients of 1e-4 make sqrt(v_hat) small enough for eps's placement to matter.
+    ((3, 4), 1, 1.0, {}),
+    ((5,), 6, 1.0, {"lr": 0.05, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6}),
+    ((2, 3, 2), 4, 1.0, {"lr": 0.01}),
+    ((6,), 3, 1e-4, {"eps": 1e-6}),
 ]
 
 
 @functools.cache
 def adam_case(ref, seed, k):
-    shape, steps, hyper = ADAM_CASES[k]
+    shape, steps, scale, hyper = ADAM_CASES[k]
     rng = _rng(seed, 7, k)
     w = rng.standard_normal(shape)
-    grads = rng.standard_normal((steps, *shape))
+    grads = scale * rng.standard_normal((steps, *shape))
     return w, grads, torchref.forward(ref.adam, w, grads, *_hyper_args(hyper))
 
 
@@ -253,7 +255,7 @@ def _hyper_args(hyper):
 @pytest.mark.points(2)
 def test_adam_step(impl, ref, seed):
     """k calls of adam_step match k steps of torch.optim.Adam (w, m and v)"""
-    for k, (_, steps, hyper) in enumerate(ADAM_CASES):
+    for k, (_, steps, _, hyper) in enumerate(ADAM_CASES):
         w, grads, (w_ref, m_ref, v_ref) = adam_case(ref, seed, k)
         m, v = np.zeros_like(w), np.zeros_like(w)
         for t in range(1, steps + 1):
