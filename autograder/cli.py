@@ -21,7 +21,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for a in course.assignments():
         public = sum(c.points for c in runner.collect(a.public_checks, "public"))
-        rows.append((f"{a.number:02d}", a.key, a.paper, a.year or "", f"{public:g}", f"{a.points:g}"))
+        rows.append(
+            (f"{a.number:02d}", a.key, a.paper, a.year or "", f"{public:g}", f"{a.points:g}")
+        )
     print(report.table(("#", "folder", "paper", "year", "public pts", "total pts"), rows))
     return 0
 
@@ -63,24 +65,32 @@ def cmd_verify(args: argparse.Namespace) -> int:
         stub_score, _ = runner.total(result.stub)
         stub_todo = sum(v.status == runner.NOT_IMPLEMENTED for v in result.stub)
         covered = sum(bool(result.killers(c)) for c in result.checks)
-        rows.append((
-            assignment.key,
-            f"{100 * score / max(max_score, 1):.0f}% ({score:g}/{max_score:g})",
-            f"{stub_score:g} ({stub_todo}/{len(result.stub)} not implemented)",
-            "-" if args.no_mutants else f"{len(result.mutants)} / {covered} of {len(result.checks)}",
-            f"{time.perf_counter() - start:.1f}s",
-            "ok" if result.ok else "PROBLEMS",
-        ))
+        rows.append(
+            (
+                assignment.key,
+                f"{100 * score / max(max_score, 1):.0f}% ({score:g}/{max_score:g})",
+                f"{stub_score:g} ({stub_todo}/{len(result.stub)} not implemented)",
+                "-"
+                if args.no_mutants
+                else f"{len(result.mutants)} / {covered} of {len(result.checks)}",
+                f"{time.perf_counter() - start:.1f}s",
+                "ok" if result.ok else "PROBLEMS",
+            )
+        )
         problems += [f"{assignment.key}: {p}" for p in result.problems]
-    print(report.table(
-        ("assignment", "solution", "stub", "mutants / checks failed by one", "time", "verdict"),
-        rows,
-    ))
+    print(
+        report.table(
+            ("assignment", "solution", "stub", "mutants / checks failed by one", "time", "verdict"),
+            rows,
+        )
+    )
     if problems:
         print("\nProblems:\n  " + "\n  ".join(problems))
         return 1
-    print("\nEvery check passes on the solution, fails on the stub as not implemented, "
-          "and fails on at least one mutant.")
+    print(
+        "\nEvery check passes on the solution, fails on the stub as not implemented, "
+        "and fails on at least one mutant."
+    )
     return 0
 
 
@@ -98,9 +108,12 @@ def cmd_release(args: argparse.Namespace) -> int:
         (key, result.baked[key], *(result.proof.get(key) or ("-", "-", "-")))
         for key in result.baked
     ]
-    print(report.table(
-        ("assignment", "baked values", "public checks", "TODO on stub", "pass with solution"), rows
-    ))
+    print(
+        report.table(
+            ("assignment", "baked values", "public checks", "TODO on stub", "pass with solution"),
+            rows,
+        )
+    )
     print(f"\nstudent edition written to {result.out}; leak check: no private line found")
     return 0
 

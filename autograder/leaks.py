@@ -1,29 +1,42 @@
 """Prove that a student edition holds no private material.
 
-Private material is every non-trivial line of a solution region, and every line of a hidden
-check, a torch reference or a mutant list that does not also appear in public material. A line
-is non-trivial when, with its trailing comment dropped and whitespace collapsed, it is at
-least ``MIN_LENGTH`` characters long. The scan looks for those lines anywhere inside the
-edition's text files (including notebook cells), so a leak embedded in a longer line or in
-prose is found too; files named like private files are leaks by themselves.
+Lines are compared by *fingerprint*: the code with its trailing comment dropped and whitespace
+collapsed, kept only when at least ``MIN_LENGTH`` characters long (shorter lines such as
+``return dx`` are not evidence of anything). Private material is found three ways:
+
+- **lines**: every fingerprinted line of a solution region, and every line of a torch reference
+  except imports and ``def`` lines, found anywhere inside an edition line (so a leak embedded in
+  prose or in a longer line counts);
+- **blocks**: any ``BLOCK`` consecutive fingerprinted lines of a hidden check or mutant list
+  appearing consecutively in an edition file. Single lines of test code (``rng = ...``,
+  ``for t in range(...)``) are shared idiom with public code; a run of three is a copy. A
+  hidden check's own ``def test_...`` line counts as a line;
+- **names**: a file named like a private file (``test_hidden.py``, ``reference.py``,
+  ``mutants.py``) or a ``solutions`` folder inside the edition.
+
+No exemption is computed from the files being scanned, so pasting private code into a public
+file cannot make it look public.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.course import HIDDEN_CHECKS, MUTANTS, REFERENCE, Course
 from autograder.strip import solution_regions
 
 MIN_LENGTH = 12
+BLOCK = 3
 PRIVATE_NAMES = {HIDDEN_CHECKS, REFERENCE, MUTANTS}
 TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".ini", ".json", ".ipynb", ".html", ".sh"}
 _TRAILING_COMMENT = re.compile(r"\s+#.*$")
 _SPACES = re.compile(r"\s+")
+_IMPORT = re.compile(r"^(import |from \S+ import )")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,12 @@ class Leak:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.text[:80]!r} (from {self.origin})"
+
+
+@dataclass
+class PrivateMaterial:
+    lines: dict[str, str] = field(default_factory=dict)
+    blocks: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 def normalize(line: str) -> str:
@@ -49,66 +68,65 @@ def fingerprint(code_line: str) -> str | None:
     return text
 
 
-def _public_lines(course: Course) -> set[str]:
-    lines: set[str] = set()
-    roots = [course.root / "assignments", Path(__file__).parent]
-    for root in roots:
-        for path in root.rglob("*.py"):
-            lines.update(filter(None, map(fingerprint, path.read_text("utf-8").splitlines())))
-    for assignment in course.assignments():
-        if assignment.instructor:
-            text = assignment.solution_path.read_text("utf-8")
-            inside = {line for region in solution_regions(text) for line in region}
-            outside = [line for line in text.splitlines() if line not in inside]
-            lines.update(filter(None, map(fingerprint, outside)))
-    return lines
+def _import_lines(source: str) -> set[int]:
+    """Line numbers covered by import statements (all lines of a parenthesised import)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    covered: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            covered.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    return covered
 
 
-def private_lines(course: Course) -> dict[str, str]:
-    """Fingerprint -> where it comes from, for every private line of the instructor repo.
+def code_fingerprints(lines: list[str], python: bool = True) -> list[tuple[int, str]]:
+    """(line number, fingerprint) of the lines that are code rather than imports."""
+    imports = _import_lines("\n".join(lines)) if python else set()
+    result = []
+    for number, line in enumerate(lines, start=1):
+        text = fingerprint(line)
+        if text is not None and number not in imports and not _IMPORT.match(text):
+            result.append((number, text))
+    return result
 
-    Lines of hidden checks, references and mutants that also occur inside public lines
-    (imports, ``numeric = numerical_vjp(``) are shared idiom, not secrets.
-    """
-    public = _public_lines(course)
-    secrets: dict[str, str] = {}
-    shared: dict[str, str] = {}
+
+def private_material(course: Course) -> PrivateMaterial:
+    private = PrivateMaterial()
     for assignment in course.assignments():
         if not assignment.instructor:
             continue
         solution = assignment.solution_path
         for region in solution_regions(solution.read_text("utf-8")):
-            for line in region:
-                text = fingerprint(line)
-                if text:
-                    secrets.setdefault(text, f"a solution region of {solution.name}")
-        for path in (assignment.hidden_checks, assignment.reference_path, assignment.mutants_path):
+            for text in filter(None, map(fingerprint, region)):
+                private.lines.setdefault(text, f"a solution region of {solution.name}")
+        reference = assignment.reference_path
+        if reference is not None and reference.is_file():
+            origin = f"{assignment.key}/{reference.name}"
+            for _, text in code_fingerprints(reference.read_text("utf-8").splitlines()):
+                if not text.startswith("def "):
+                    private.lines.setdefault(text, origin)
+        for path in (assignment.hidden_checks, assignment.mutants_path):
             if path is None or not path.is_file():
                 continue
-            for line in path.read_text("utf-8").splitlines():
-                text = fingerprint(line)
-                if text and text not in public:
-                    shared.setdefault(text, f"{assignment.key}/{path.name}")
-    matcher = _Matcher(shared)
-    for line in public:
-        while (found := matcher.find(line)) is not None:
-            matcher.remove(found)
-    secrets.update({text: shared[text] for text in matcher.secrets})
-    return secrets
+            origin = f"{assignment.key}/{path.name}"
+            prints = [p for _, p in code_fingerprints(path.read_text("utf-8").splitlines())]
+            for text in prints:
+                if text.startswith("def test_"):
+                    private.lines.setdefault(text, origin)
+            for start in range(len(prints) - BLOCK + 1):
+                private.blocks.setdefault(tuple(prints[start : start + BLOCK]), origin)
+    return private
 
 
 class _Matcher:
     """Finds any secret inside a line by indexing the secrets on their first characters."""
 
     def __init__(self, secrets: dict[str, str]):
-        self.secrets = dict(secrets)
         self.by_prefix: dict[str, list[str]] = defaultdict(list)
         for secret in secrets:
             self.by_prefix[secret[:MIN_LENGTH]].append(secret)
-
-    def remove(self, secret: str) -> None:
-        self.by_prefix[secret[:MIN_LENGTH]].remove(secret)
-        del self.secrets[secret]
 
     def find(self, line: str) -> str | None:
         for start in range(len(line) - MIN_LENGTH + 1):
@@ -118,7 +136,8 @@ class _Matcher:
         return None
 
 
-def _text_lines(path: Path) -> list[str]:
+def text_lines(path: Path) -> list[str]:
+    """The lines of a text file; for a notebook, its cells' sources and text outputs."""
     if path.suffix == ".ipynb":
         notebook = json.loads(path.read_text("utf-8"))
         lines: list[str] = []
@@ -130,19 +149,31 @@ def _text_lines(path: Path) -> list[str]:
     return path.read_text("utf-8", errors="replace").splitlines()
 
 
-def find_leaks(edition: Path, secrets: dict[str, str]) -> list[Leak]:
+def _scan_file(
+    path: Path, relative: Path, private: PrivateMaterial, matcher: _Matcher
+) -> list[Leak]:
+    leaks = []
+    numbered = list(enumerate(text_lines(path), start=1))
+    for number, line in numbered:
+        secret = matcher.find(normalize(line))
+        if secret is not None:
+            leaks.append(Leak(relative, number, secret, private.lines[secret]))
+    code = code_fingerprints([line for _, line in numbered], python=path.suffix == ".py")
+    for start in range(len(code) - BLOCK + 1):
+        block = tuple(p for _, p in code[start : start + BLOCK])
+        if block in private.blocks:
+            leaks.append(Leak(relative, code[start][0], " / ".join(block), private.blocks[block]))
+    return leaks
+
+
+def find_leaks(edition: Path, private: PrivateMaterial) -> list[Leak]:
     """Every place in ``edition`` where private material shows up."""
-    matcher = _Matcher(secrets)
+    matcher = _Matcher(private.lines)
     leaks: list[Leak] = []
     for path in sorted(p for p in edition.rglob("*") if p.is_file()):
         relative = path.relative_to(edition)
         if path.name in PRIVATE_NAMES or "solutions" in relative.parts:
             leaks.append(Leak(relative, 0, path.name, "a private file name"))
-            continue
-        if path.suffix not in TEXT_SUFFIXES:
-            continue
-        for number, line in enumerate(_text_lines(path), start=1):
-            secret = matcher.find(normalize(line))
-            if secret is not None:
-                leaks.append(Leak(relative, number, secret, secrets[secret]))
+        elif path.suffix in TEXT_SUFFIXES:
+            leaks.extend(_scan_file(path, relative, private, matcher))
     return leaks

@@ -42,8 +42,14 @@ def verdicts(items: Sequence[runner.Verdict]) -> str:
         for v in failures:
             out.append(f"\n[{LABELS[v.status]}] {v.check.title}")
             for line in v.message.splitlines():
-                out.append(textwrap.indent(textwrap.fill(line, width - 4, subsequent_indent="    ")
-                                           if len(line) > width - 4 else line, "  "))
+                out.append(
+                    textwrap.indent(
+                        textwrap.fill(line, width - 4, subsequent_indent="    ")
+                        if len(line) > width - 4
+                        else line,
+                        "  ",
+                    )
+                )
     score, max_score = runner.total(items)
     out.append(f"\nscore: {score:g}/{max_score:g}")
     return "\n".join(out)

@@ -112,7 +112,9 @@ def _failed_assert(exc: AssertionError) -> str:
     """A plain ``assert`` in a check file: show its line."""
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if Path(frame.filename).name.startswith("test_"):
-            return f"assertion failed: {frame.line} ({Path(frame.filename).name} line {frame.lineno})"
+            return (
+                f"assertion failed: {frame.line} ({Path(frame.filename).name} line {frame.lineno})"
+            )
     return "assertion failed"
 
 

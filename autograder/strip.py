@@ -65,7 +65,9 @@ def strip_solutions(source: str, filename: str = "<solution>") -> str:
             if region_start is not None:
                 raise StripError(f"{filename}:{number}: BEGIN SOLUTION inside another region")
             if number not in owner:
-                raise StripError(f"{filename}:{number}: a solution region must be inside a function")
+                raise StripError(
+                    f"{filename}:{number}: a solution region must be inside a function"
+                )
             region_start, hints = number, []
             continue
         if marker.startswith(END):

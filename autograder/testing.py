@@ -164,14 +164,9 @@ def outputs(fn_name: str, result: Any, names: Sequence[str]) -> tuple[Any, ...]:
             fail(f"{fn_name} returned a dict without the keys {missing}")
         return tuple(result[n] for n in names)
     if not isinstance(result, (tuple, list)):
-        fail(
-            f"{fn_name} should return a tuple ({', '.join(names)}), got {type(result).__name__}"
-        )
+        fail(f"{fn_name} should return a tuple ({', '.join(names)}), got {type(result).__name__}")
     if len(result) != len(names):
-        fail(
-            f"{fn_name} should return {len(names)} values ({', '.join(names)}), "
-            f"got {len(result)}"
-        )
+        fail(f"{fn_name} should return {len(names)} values ({', '.join(names)}), got {len(result)}")
     return tuple(result)
 
 
@@ -195,13 +190,23 @@ def assert_gradients(
         label = f"{fn_name}: {name}"
         if autograd is not None:
             assert_close(
-                label, got, autograd[k], tol=TORCH_TOL, against="torch autograd",
-                batch_size=batch_size, mask=mask,
+                label,
+                got,
+                autograd[k],
+                tol=TORCH_TOL,
+                against="torch autograd",
+                batch_size=batch_size,
+                mask=mask,
             )
         if numeric is not None:
             assert_close(
-                label, got, numeric[k], tol=NUMERIC_TOL, against="central differences",
-                batch_size=batch_size, mask=mask,
+                label,
+                got,
+                numeric[k],
+                tol=NUMERIC_TOL,
+                against="central differences",
+                batch_size=batch_size,
+                mask=mask,
             )
 
 
@@ -225,9 +230,7 @@ def _same(a: Any, b: Any) -> bool:
             and bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
         )
     if isinstance(b, Mapping):
-        return isinstance(a, Mapping) and a.keys() == b.keys() and all(
-            _same(a[k], b[k]) for k in b
-        )
+        return isinstance(a, Mapping) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in b)
     if isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     return True
@@ -241,14 +244,39 @@ def _parameter_names(fn: Callable[..., Any], count: int) -> list[str]:
     return [names[i] if i < len(names) else f"#{i}" for i in range(count)]
 
 
+def frozen(value: Any) -> Any:
+    """Mark every array inside ``value`` read-only and return it.
+
+    Cached check inputs are shared by every learner graded in one process; freezing them
+    means no learner's in-place bug can change what the next learner is graded on.
+    """
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            frozen(v)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            frozen(v)
+    return value
+
+
 def call_unmutated(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call ``fn(*args, **kwargs)`` and fail if it changed any argument in place."""
-    before = [snapshot(a) for a in args]
-    before_kw = {k: snapshot(v) for k, v in kwargs.items()}
-    result = fn(*args, **kwargs)
+    """Call ``fn`` on copies of the arguments; fail if it changed any of them in place.
+
+    The originals never reach ``fn``. A sandboxed function (one with ``call_returning_args``)
+    sends back its arguments as they were after the call, which are compared the same way.
+    """
+    copies = [snapshot(a) for a in args]
+    copies_kw = {k: snapshot(v) for k, v in kwargs.items()}
+    if hasattr(fn, "call_returning_args"):
+        result, copies, copies_kw = fn.call_returning_args(*copies, **copies_kw)
+    else:
+        result = fn(*copies, **copies_kw)
     names = _parameter_names(fn, len(args))
     fn_name = getattr(fn, "__name__", "the function")
-    for name, now, then in [*zip(names, args, before), *((k, kwargs[k], before_kw[k]) for k in kwargs)]:
+    pairs = [*zip(names, copies, args), *((k, copies_kw[k], kwargs[k]) for k in kwargs)]
+    for name, now, then in pairs:
         if not _same(now, then):
             fail(
                 f"{fn_name} changed its argument '{name}' in place; compute on a copy "

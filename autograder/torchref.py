@@ -89,9 +89,7 @@ def vjp(
         douts = dout if isinstance(dout, tuple) else (dout,)
         grad_outputs = [torch.as_tensor(np.asarray(d, dtype=np.float64)) for d in douts]
         inputs = [tensors[i] for i in wrt]
-        grads = torch.autograd.grad(
-            outs, inputs, grad_outputs=grad_outputs, allow_unused=True
-        )
+        grads = torch.autograd.grad(outs, inputs, grad_outputs=grad_outputs, allow_unused=True)
     result = []
     for i, g in zip(wrt, grads):
         if g is None:

@@ -77,9 +77,13 @@ def verify_assignment(assignment: Assignment, with_mutants: bool = True) -> Veri
     result.checks = checks = runner.assignment_checks(assignment)
     declared, counted = assignment.points, sum(c.points for c in checks)
     if declared != counted:
-        problems.append(f"assignment.toml declares {declared:g} points, the checks sum to {counted:g}")
+        problems.append(
+            f"assignment.toml declares {declared:g} points, the checks sum to {counted:g}"
+        )
 
-    result.solution = runner.run_checks(checks, Fixtures(assignment, impl=solution_module(assignment)))
+    result.solution = runner.run_checks(
+        checks, Fixtures(assignment, impl=solution_module(assignment))
+    )
     for v in result.solution:
         if v.status != runner.PASSED:
             problems.append(f"solution fails {v.check.id}: {v.message}")

@@ -4,8 +4,8 @@ Every forward is compared with the torch float64 reference; every backward with 
 autograd gradient and with central differences of the reference forward, on a cache built by
 the trusted solution (independent credit). Case lists include the edge shapes N = 1, C = 2,
 x of shape (N, 2, 3, 4) and t = 1. Inputs of piecewise-linear functions stay 1e-3 away from
-their kinks. Each case is computed once per process (functools.cache) and reused for every
-learner in a batch.
+their kinks. Each case is computed once per process (functools.cache), frozen read-only,
+and reused for every learner in a batch.
 """
 
 import functools
@@ -22,6 +22,7 @@ from autograder.testing import (
     away_from_zero,
     call_unmutated,
     fail,
+    frozen,
 )
 
 AFFINE_CASES = [((1, 5), 3), ((4, 2, 3, 4), 5), ((6, 7), 2)]
@@ -67,7 +68,7 @@ def affine_case(ref, seed, k):
     numeric = numerical_vjp(
         lambda *a: torchref.forward(ref.affine, *a), (x, w, b), dout, wrt=(0, 1, 2)
     )
-    return x, w, b, dout, out, grads, numeric
+    return frozen((x, w, b, dout, out, grads, numeric))
 
 
 @pytest.mark.points(1)
@@ -100,7 +101,7 @@ def relu_case(ref, seed, k):
     dout = rng.standard_normal(x.shape)
     out, (dx,) = torchref.vjp(ref.relu, (x,), dout)
     numeric = numerical_vjp(lambda a: torchref.forward(ref.relu, a), (x,), dout, wrt=(0,))
-    return x, dout, out, dx, numeric[0]
+    return frozen((x, dout, out, dx, numeric[0]))
 
 
 @pytest.mark.points(1)
@@ -138,7 +139,7 @@ def loss_case(ref, name, seed, k):
     numeric = numerical_vjp(
         lambda s: torchref.forward(getattr(ref, name), s, y), (scores,), 1.0, wrt=(0,)
     )
-    return scores, y, float(loss), dscores, numeric[0]
+    return frozen((scores, y, float(loss), dscores, numeric[0]))
 
 
 def _check_loss_value(impl, ref, seed, name):
@@ -244,7 +245,7 @@ def adam_case(ref, seed, k):
     rng = _rng(seed, 7, k)
     w = rng.standard_normal(shape)
     grads = scale * rng.standard_normal((steps, *shape))
-    return w, grads, torchref.forward(ref.adam, w, grads, *_hyper_args(hyper))
+    return frozen((w, grads, torchref.forward(ref.adam, w, grads, *_hyper_args(hyper))))
 
 
 def _hyper_args(hyper):
