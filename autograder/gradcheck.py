@@ -41,6 +41,23 @@ def _working_copies(args: Sequence[Any]) -> list[Any]:
     return [a.copy() if isinstance(a, np.ndarray) else a for a in args]
 
 
+def _array_gradient(loss: Callable[[], float], x: np.ndarray, h: float) -> np.ndarray:
+    """Perturb every element of ``x`` in place (restoring it) and difference ``loss``."""
+    if x.dtype != np.float64:
+        raise TypeError(f"can only differentiate float64 arrays, got {x.dtype}")
+    grad = np.zeros_like(x)
+    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
+    for j in range(flat_x.size):
+        center = flat_x[j]
+        flat_x[j] = center + h
+        plus = loss()
+        flat_x[j] = center - h
+        minus = loss()
+        flat_x[j] = center
+        flat_grad[j] = (plus - minus) / (2 * h)
+    return grad
+
+
 def numerical_vjp(
     f: Callable[..., Any],
     args: Sequence[Any],
@@ -52,14 +69,19 @@ def numerical_vjp(
 
     Inputs:
     - f: function of ``args``; returns an array or a tuple of arrays (matched by ``dout``).
-    - args: the arguments; the ones named in ``wrt`` are float64 arrays or Python floats.
+    - args: the arguments; those in ``wrt`` are float64 arrays, Python floats, or dicts of
+      float64 arrays (a parameter dict).
     - dout: upstream gradient, same structure and shapes as f's output.
     - wrt: positions of the arguments to differentiate.
 
     Returns a tuple with one gradient per position in ``wrt``: an array of the argument's
-    shape, or a float for a scalar argument. ``args`` are never modified.
+    shape, a float for a scalar argument, a dict of arrays for a dict argument. ``args``
+    are never modified.
     """
     work = _working_copies(args)
+    for i in wrt:
+        if isinstance(work[i], dict):
+            work[i] = {k: np.array(v, copy=True) for k, v in work[i].items()}
     grads: list[Any] = []
     for i in wrt:
         if _is_scalar(work[i]):
@@ -70,21 +92,15 @@ def numerical_vjp(
             minus = scalar_loss(f, work, dout)
             work[i] = args[i]
             grads.append((plus - minus) / (2 * h))
-            continue
-        x = work[i]
-        if x.dtype != np.float64:
-            raise TypeError(f"argument {i} must be float64 to differentiate, got {x.dtype}")
-        grad = np.zeros_like(x)
-        flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-        for j in range(flat_x.size):
-            center = flat_x[j]
-            flat_x[j] = center + h
-            plus = scalar_loss(f, work, dout)
-            flat_x[j] = center - h
-            minus = scalar_loss(f, work, dout)
-            flat_x[j] = center
-            flat_grad[j] = (plus - minus) / (2 * h)
-        grads.append(grad)
+        elif isinstance(work[i], dict):
+            grads.append(
+                {
+                    key: _array_gradient(lambda: scalar_loss(f, work, dout), value, h)
+                    for key, value in work[i].items()
+                }
+            )
+        else:
+            grads.append(_array_gradient(lambda: scalar_loss(f, work, dout), work[i], h))
     return tuple(grads)
 
 

@@ -10,7 +10,8 @@ and NaN never equals anything.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -88,6 +89,26 @@ def expect_array(name: str, got: Any, like: Any) -> np.ndarray:
     return got
 
 
+def _assert_tree_close(name: str, got: Any, expected: Any, **options: Any) -> None:
+    """Dicts and tuples/lists of arrays: same keys / length, then every leaf close."""
+    if isinstance(expected, Mapping):
+        if not isinstance(got, Mapping):
+            fail(f"{name} should be a dict with keys {sorted(expected)}, got {type(got).__name__}")
+        missing = sorted(set(expected) - set(got))
+        extra = sorted(set(got) - set(expected))
+        if missing or extra:
+            fail(f"{name} has the wrong keys: missing {missing}, unexpected {extra}")
+        for key in expected:
+            assert_close(f"{name}[{key!r}]", got[key], expected[key], **options)
+        return
+    if not isinstance(got, (tuple, list)):
+        fail(f"{name} should be a sequence of {len(expected)} arrays, got {type(got).__name__}")
+    if len(got) != len(expected):
+        fail(f"{name} should have {len(expected)} entries, got {len(got)}")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        assert_close(f"{name}[{i}]", g, e, **options)
+
+
 def assert_close(
     name: str,
     got: Any,
@@ -98,7 +119,16 @@ def assert_close(
     batch_size: int | None = None,
     mask: np.ndarray | None = None,
 ) -> None:
-    """Fail unless ``got`` matches ``expected`` within ``tol`` everywhere (NaN never matches)."""
+    """Fail unless ``got`` matches ``expected`` within ``tol`` everywhere (NaN never matches).
+
+    ``expected`` may be an array or number, or a dict / tuple / list of them (compared leaf
+    by leaf, e.g. gradients keyed like a parameter dict).
+    """
+    if isinstance(expected, (Mapping, tuple, list)):
+        _assert_tree_close(
+            name, got, expected, tol=tol, against=against, batch_size=batch_size, mask=mask
+        )
+        return
     expected = np.asarray(expected, dtype=np.float64)
     if isinstance(got, np.ndarray) and type(got) is np.ndarray and got.shape != expected.shape:
         if got.dtype == np.float64:
@@ -283,6 +313,28 @@ def call_unmutated(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
                 "(e.g. x.copy() or out = x + ... instead of x += ...)"
             )
     return result
+
+
+@contextmanager
+def using_solution(impl: Any, sol: Any, *names: str) -> Iterator[None]:
+    """Within the block, the module-level functions ``names`` of ``impl`` are the solution's.
+
+    A composite (a block that calls other graded layers through module-level names) is then
+    graded on its own code only: a wrong sub-layer costs the sub-layer's checks, not the
+    composite's. In the sandbox, the swapped names call back into the trusted solution.
+    """
+    if hasattr(impl, "use_solution_for"):
+        with impl.use_solution_for(names):
+            yield
+        return
+    saved = {name: getattr(impl, name) for name in names}
+    try:
+        for name in names:
+            setattr(impl, name, getattr(sol, name))
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(impl, name, value)
 
 
 def away_from_zero(

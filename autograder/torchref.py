@@ -1,9 +1,10 @@
 """Run a PyTorch reference in float64, on one thread, with deterministic algorithms.
 
 A reference is a plain function of tensors, e.g. ``def layer(x, w): return F.linear(x, w)``.
-This module converts NumPy inputs to tensors (float -> float64, integer -> int64, bool -> bool),
-runs the function, and hands back NumPy outputs and, for an upstream ``dout``, the autograd
-vector-Jacobian product. torch is imported on first use only: nothing a learner runs pays for it.
+This module converts NumPy inputs to tensors (float -> float64, integer -> int64, bool -> bool;
+dicts, tuples and lists recurse), runs the function, and hands back NumPy outputs and, for an
+upstream ``dout``, the autograd vector-Jacobian product. torch is imported on first use only:
+nothing a learner runs pays for it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ _torch = None
 
 
 def get_torch():
-    """Import torch once and pin it to float64-friendly, reproducible settings."""
+    """Import torch once and pin it to reproducible settings."""
     global _torch
     if _torch is None:
         import torch
@@ -29,7 +30,12 @@ def get_torch():
 
 
 def to_tensor(value: Any, requires_grad: bool = False) -> Any:
+    """NumPy -> torch. Python numbers stay numbers unless a gradient is wanted."""
     torch = get_torch()
+    if isinstance(value, dict):
+        return {k: to_tensor(v, requires_grad) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(to_tensor(v, requires_grad) for v in value)
     if isinstance(value, np.ndarray):
         if value.dtype == np.bool_:
             return torch.from_numpy(value.copy())
@@ -48,14 +54,30 @@ def to_numpy(value: Any) -> Any:
         return value.detach().cpu().numpy().copy()
     if isinstance(value, (tuple, list)):
         return tuple(to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
     return value
 
 
 def forward(fn: Callable[..., Any], *args: Any) -> Any:
-    """``fn(*args)`` with NumPy in and NumPy out (an array, or a tuple of arrays)."""
+    """``fn(*args)`` with NumPy in and NumPy out (an array, or a tuple / dict of arrays)."""
     torch = get_torch()
     with torch.no_grad():
         return to_numpy(fn(*(to_tensor(a) for a in args)))
+
+
+def _leaves(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    return [value]
+
+
+def _grad_like(value: Any, grads: dict[int, Any]) -> Any:
+    """Rebuild ``value``'s structure from its leaves' gradients (zeros where unused)."""
+    if isinstance(value, dict):
+        return {k: _grad_like(v, grads) for k, v in value.items()}
+    grad = grads.get(id(value))
+    return to_numpy(grad if grad is not None else get_torch().zeros_like(value))
 
 
 def vjp(
@@ -68,12 +90,13 @@ def vjp(
 
     Inputs:
     - fn: a reference of tensors returning a tensor or a tuple of tensors.
-    - args: NumPy arrays / Python numbers.
+    - args: NumPy arrays, Python numbers, or dicts of arrays (parameter dicts).
     - dout: upstream gradient (array, or tuple of arrays matching fn's outputs).
     - wrt: positions of the arguments to differentiate; default: every float array.
 
-    Returns (out, grads): out as NumPy, grads a tuple with one entry per ``wrt`` position
-    (zeros where the output does not depend on that argument; a float for a scalar argument).
+    Returns (out, grads): out as NumPy, grads a tuple with one entry per ``wrt`` position:
+    an array (zeros where the output does not depend on it), a float for a scalar argument,
+    a dict of arrays for a dict argument.
     """
     torch = get_torch()
     if wrt is None:
@@ -88,12 +111,12 @@ def vjp(
         outs = out if isinstance(out, tuple) else (out,)
         douts = dout if isinstance(dout, tuple) else (dout,)
         grad_outputs = [torch.as_tensor(np.asarray(d, dtype=np.float64)) for d in douts]
-        inputs = [tensors[i] for i in wrt]
+        inputs = [leaf for i in wrt for leaf in _leaves(tensors[i])]
         grads = torch.autograd.grad(outs, inputs, grad_outputs=grad_outputs, allow_unused=True)
+    by_leaf = {id(leaf): g for leaf, g in zip(inputs, grads)}
     result = []
-    for i, g in zip(wrt, grads):
-        if g is None:
-            g = torch.zeros_like(tensors[i])
-        value = to_numpy(g)
-        result.append(float(value) if not isinstance(args[i], np.ndarray) else value)
+    for i in wrt:
+        value = _grad_like(tensors[i], by_leaf)
+        is_number = not isinstance(args[i], (np.ndarray, dict))
+        result.append(float(value) if is_number else value)
     return to_numpy(out), tuple(result)

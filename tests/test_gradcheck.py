@@ -188,3 +188,46 @@ def test_wrong_number_of_returned_values_is_explained(affine_case):
     dx, dw, _ = affine_grads(dout, x, w)
     message = _failure((dx, dw), affine_case)
     assert "should return 3 values (dx, dw, db), got 2" in message
+
+
+def two_layer(x, params):
+    return np.tanh(x @ params["w1"]) @ params["w2"]
+
+
+def test_numerical_vjp_and_torch_agree_on_parameter_dicts():
+    from autograder import torchref
+
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 4))
+    params = {"w1": rng.standard_normal((4, 5)), "w2": rng.standard_normal((5, 2))}
+    dout = rng.standard_normal((3, 2))
+    numeric = numerical_vjp(two_layer, (x, params), dout, wrt=(0, 1))
+
+    def reference(x, params):
+        return (x @ params["w1"]).tanh() @ params["w2"]
+
+    out, autograd = torchref.vjp(reference, (x, params), dout, wrt=(0, 1))
+    np.testing.assert_allclose(out, two_layer(x, params), rtol=1e-12)
+    assert set(numeric[1]) == set(autograd[1]) == {"w1", "w2"}
+    assert_gradients("two_layer", numeric, ("dx", "grads"), autograd=autograd)
+    wrong = {"w1": numeric[1]["w1"], "w2": -numeric[1]["w2"]}
+    with pytest.raises(CheckFailure, match=r"grads\['w2'\].*\n.*\n.*\n  diagnosis: the sign"):
+        assert_gradients("two_layer", (numeric[0], wrong), ("dx", "grads"), autograd=autograd)
+    with pytest.raises(CheckFailure, match=r"wrong keys: missing \['w2'\]"):
+        assert_gradients(
+            "two_layer", (numeric[0], {"w1": numeric[1]["w1"]}), ("dx", "grads"), autograd=autograd
+        )
+
+
+def test_using_solution_swaps_module_functions_and_restores_them():
+    import types
+
+    from autograder.testing import using_solution
+
+    learner = types.ModuleType("learner")
+    exec("def layer(x):\n    return -x\n\ndef block(x):\n    return layer(x) + 1\n", vars(learner))
+    solution = types.SimpleNamespace(layer=lambda x: x)
+    assert learner.block(2) == -1
+    with using_solution(learner, solution, "layer"):
+        assert learner.block(2) == 3
+    assert learner.block(2) == -1
