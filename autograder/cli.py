@@ -1,4 +1,7 @@
-"""The ``s30`` command: list, check, verify, release (instructor commands need solutions/)."""
+"""The ``s30`` command: list, check, verify, release, grade, doctor.
+
+Instructor commands (verify, release, grade) need the instructor repo (a solutions/ folder).
+"""
 
 from __future__ import annotations
 
@@ -118,6 +121,62 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from autograder.grading.batch import grade_batch
+    from autograder.sandbox.launch import PROCESS, detect
+
+    course = _course(args)
+    if not course.instructor:
+        print("`s30 grade` needs the instructor repo (a solutions/ folder)", file=sys.stderr)
+        return 2
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        print(f"{submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    only = [course.get(a).key for a in args.assignment] if args.assignment else None
+    isolation = detect()
+    print(f"isolation: {isolation.description}")
+    if isolation.mode == PROCESS:
+        print("WARNING: grading with the weaker process-only isolation; see `s30 doctor`.")
+    report = grade_batch(
+        course,
+        submissions,
+        Path(args.out),
+        only=only,
+        jobs=args.jobs,
+        force=args.force,
+        seed=args.seed,
+        isolation=isolation,
+        show_progress=not args.quiet,
+    )
+    rows = [
+        (r["learner"], r["assignment"], f"{r['score']:g}/{r['max_score']:g}", r["status"])
+        for r in report.rows
+    ]
+    print(_gradebook(rows))
+    print(
+        f"\n{report.graded} graded, {report.skipped} already done (use --force to regrade), "
+        f"{report.seconds:.1f} s"
+    )
+    print(
+        f"gradebook: {report.out / 'grades.csv'}\nsummary:   {report.out / 'summary.html'}\n"
+        f"feedback:  {report.out / 'learners'}/<learner>/<assignment>/feedback.md"
+    )
+    return 0
+
+
+def _gradebook(rows: list[tuple]) -> str:
+    return report.table(("learner", "assignment", "score", "status"), rows)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from autograder.doctor import diagnose_machine
+
+    lines, healthy = diagnose_machine(Path(args.root).resolve() if args.root else None)
+    print("\n".join(lines))
+    return 0 if healthy else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s30", description=__doc__)
     parser.add_argument("--root", help="course folder (default: found from the current folder)")
@@ -141,6 +200,23 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--out", default="release", help="output folder (default: release/)")
     release.add_argument("--no-proof", action="store_true", help="skip proving the edition")
     release.set_defaults(func=cmd_release)
+
+    grade = sub.add_parser("grade", help="grade a folder of submissions in a sandbox (instructor)")
+    grade.add_argument("submissions", help="folder with one folder or .zip per learner")
+    grade.add_argument("--out", required=True, help="output folder (gradebook, feedback, ...)")
+    grade.add_argument(
+        "--assignment",
+        action="append",
+        help="grade only this assignment (repeatable); every learner gets a row for it",
+    )
+    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    grade.add_argument("--force", action="store_true", help="regrade finished learners")
+    grade.add_argument("--seed", type=int, default=None, help="override the hidden checks' seed")
+    grade.add_argument("--quiet", action="store_true", help="no progress line")
+    grade.set_defaults(func=cmd_grade)
+
+    doctor = sub.add_parser("doctor", help="what this machine can do: sandbox, versions, course")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

@@ -74,6 +74,12 @@ def seed(request: pytest.FixtureRequest) -> int:
     return _values(request).get("seed")
 
 
+@pytest.fixture
+def provided(request: pytest.FixtureRequest) -> Any:
+    """The assignment's read-only provided.py."""
+    return _values(request).get("provided")
+
+
 def _is_check(item: pytest.Item) -> bool:
     return "impl" in getattr(item, "fixturenames", ())
 
