@@ -54,7 +54,7 @@ MUTANTS = {
         ("q_star = np.concatenate([q, r], axis=1)", "q_star = np.concatenate([r, q], axis=1)"),
     ],
     "process block runs one step too few": [
-        ("for t in range(1, steps + 1):", "for t in range(1, steps):"),
+        ("for t in range(1, 1 + steps):", "for t in range(1, steps):"),
     ],
     "process backward keeps only the last step's dM": [
         ("dM = dM + dM_t", "dM = dM_t"),

@@ -155,7 +155,7 @@ def process_block_forward(M, lstm_params, steps):
     q_star = np.zeros((n_sets, 2 * width))  # q*_0
     q, c = np.zeros((n_sets, width)), np.zeros((n_sets, width))  # h_0, c_0
     cache = {"steps": steps}
-    for t in range(1, steps + 1):
+    for t in range(1, 1 + steps):  # t = 1..steps
         (q, c), cell_cache = lstm_step_forward(q_star, q, c, Wx, Wh, b)
         r, attn_cache = content_attention_forward(M, q)  # (N, H)
         q_star = np.concatenate([q, r], axis=1)  # (N, 2H)

@@ -64,11 +64,9 @@ def distinct_top(rng, shape, gap=1e-3):
 
 def lstm_params(rng, width):
     """O(1) weights, so that every gate works away from saturation and from zero."""
-    return {
-        "Wx": 0.8 * rng.standard_normal((2 * width, 4 * width)),
-        "Wh": 0.8 * rng.standard_normal((width, 4 * width)),
-        "b": 0.5 * rng.standard_normal(4 * width),
-    }
+    shapes = {"Wx": (2 * width, 4 * width), "Wh": (width, 4 * width), "b": (4 * width,)}
+    scales = {"Wx": 0.8, "Wh": 0.8, "b": 0.5}
+    return {name: scales[name] * rng.standard_normal(shape) for name, shape in shapes.items()}
 
 
 @functools.cache
