@@ -37,11 +37,10 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     gates = logistic(pre)
     gates[2] = np.tanh(pre[2])  # the candidate g is the only tanh gate
     i, f, g, o = gates
-    c = i * g + f * c_prev
-    tanh_c = np.tanh(c)
-    cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh,
-             "gates": gates, "tanh_c": tanh_c}
-    return (o * tanh_c, c), cache
+    c_out = f * c_prev + g * i
+    tanh_c = np.tanh(c_out)
+    cache = dict(x=x, h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, gates=gates, tanh_c=tanh_c)
+    return (o * tanh_c, c_out), cache
 
 
 def lstm_step_backward(dout, cache):
@@ -55,15 +54,17 @@ def lstm_step_backward(dout, cache):
     - dx: (N, D);  dh_prev, dc_prev: (N, H)
     - dWx: (D, 4H);  dWh: (H, 4H);  db: (4H,)
     """
-    dh, dc = dout
+    dh_out, dc_out = dout
     i, f, g, o = cache["gates"]
     tanh_c = cache["tanh_c"]
-    through_c = dc + dh * o * (1.0 - tanh_c**2)  # total gradient reaching the new cell state
+    through_c = dc_out + dh_out * o * (1.0 - tanh_c**2)  # all the gradient reaching c_out
     # d(loss)/d(gate output), stacked like the gates, times each gate's local slope.
-    upstream = np.stack([through_c * g, through_c * cache["c_prev"], through_c * i, dh * tanh_c])
+    upstream = np.stack(
+        [through_c * g, through_c * cache["c_prev"], through_c * i, dh_out * tanh_c]
+    )
     slope = cache["gates"] * (1.0 - cache["gates"])
     slope[2] = 1.0 - g * g
-    dpre = (upstream * slope).swapaxes(0, 1).reshape(len(dh), -1)  # (N, 4H), blocks i f g o
+    dpre = (upstream * slope).swapaxes(0, 1).reshape(len(dh_out), -1)  # (N, 4H), blocks i f g o
     return (
         dpre @ cache["Wx"].T,
         dpre @ cache["Wh"].T,
