@@ -35,11 +35,11 @@ def process_block(M, Wx, Wh, b, steps):
     }
     h = torch.zeros(n_sets, width, dtype=torch.float64)
     c = torch.zeros(n_sets, width, dtype=torch.float64)
-    state = torch.zeros(n_sets, 2 * width, dtype=torch.float64)  # q*_0
+    read_state = torch.zeros(n_sets, 2 * width, dtype=torch.float64)  # q*_0
     for _ in range(steps):
-        h, c = torch.func.functional_call(cell, weights, (state, (h, c)))
-        state = torch.cat([h, content_attention(M, h)], dim=1)
-    return state
+        h, c = torch.func.functional_call(cell, weights, (read_state, (h, c)))
+        read_state = torch.cat([h, content_attention(M, h)], dim=1)
+    return read_state
 
 
 def process_block_params(M, params, steps):
