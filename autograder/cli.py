@@ -177,6 +177,19 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if healthy else 1
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from autograder.export import gradescope_zip
+
+    course = _course(args)
+    if not course.instructor:
+        print("`s30 export` needs the instructor repo (a solutions/ folder)", file=sys.stderr)
+        return 2
+    assignment = course.get(args.assignment)
+    out = gradescope_zip(assignment, Path(args.out))
+    print(f"Gradescope autograder for {assignment.key} written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s30", description=__doc__)
     parser.add_argument("--root", help="course folder (default: found from the current folder)")
@@ -214,6 +227,12 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--seed", type=int, default=None, help="override the hidden checks' seed")
     grade.add_argument("--quiet", action="store_true", help="no progress line")
     grade.set_defaults(func=cmd_grade)
+
+    export = sub.add_parser("export", help="package an assignment for another platform")
+    export.add_argument("platform", choices=["gradescope"])
+    export.add_argument("assignment", help="number or folder, e.g. 26")
+    export.add_argument("--out", required=True, help="the zip to write")
+    export.set_defaults(func=cmd_export)
 
     doctor = sub.add_parser("doctor", help="what this machine can do: sandbox, versions, course")
     doctor.set_defaults(func=cmd_doctor)
