@@ -19,8 +19,23 @@ def _course(args: argparse.Namespace) -> Course:
     return Course(Path(args.root).resolve() if args.root else find_root())
 
 
+def papers_table(course: Course) -> str:
+    """The README's table of papers, in Markdown."""
+    lines = ["| # | Paper | Assignment | Module | Points |", "|---|---|---|---|---|"]
+    for a in course.assignments():
+        lines.append(
+            f"| {a.number:02d} | {a.paper} ({a.year}) | "
+            f"[{a.title}](assignments/{a.key}/README.md) | `{a.module_file}` | "
+            f"{a.points:g} |"
+        )
+    return "\n".join(lines)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     course = _course(args)
+    if args.markdown:
+        print(papers_table(course))
+        return 0
     rows = []
     for a in course.assignments():
         public = sum(c.points for c in runner.collect(a.public_checks, "public"))
@@ -195,9 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--root", help="course folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="the assignments, their papers and points").set_defaults(
-        func=cmd_list
-    )
+    listing = sub.add_parser("list", help="the assignments, their papers and points")
+    listing.add_argument("--markdown", action="store_true", help="as the README's table")
+    listing.set_defaults(func=cmd_list)
 
     check = sub.add_parser("check", help="self-check one assignment (public checks)")
     check.add_argument("assignment", help="number or folder, e.g. 26")

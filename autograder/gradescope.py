@@ -31,8 +31,9 @@ def main(argv: list[str] | None = None) -> int:
 
     course = Course(Path(args.root).resolve())
     assignment = course.get(args.assignment)
-    submission = read_folder(os.environ.get("GRADESCOPE_LEARNER", "submission"),
-                             Path(args.submission))
+    submission = read_folder(
+        os.environ.get("GRADESCOPE_LEARNER", "submission"), Path(args.submission)
+    )
     grader = Grader(course, detect())
     try:
         graded = grader.grade(assignment, submission)

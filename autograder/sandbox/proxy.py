@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from autograder.policy import POLICY_LIBRARIES
 from autograder.runner import LearnerError
 from autograder.sandbox import wire
@@ -49,6 +51,18 @@ class RemoteFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._module.call(self.__name__, args, kwargs)[0]
+
+    def map(self, arg_sets: Sequence[tuple], pick: int | None = None) -> list:
+        """``[fn(*args) for args in arg_sets]`` (or element ``pick`` of each), in one round trip."""
+        batch = [tuple(a) for a in arg_sets]
+        value = self._module.call(self.__name__, (), {}, batch=batch, pick=pick)[0]
+        if not isinstance(value, list) or len(value) != len(batch):
+            raise LearnerError(f"{self.__name__}: the sandbox sent back a malformed batch")
+        return value
+
+    @property
+    def parameter_names(self) -> list[str]:
+        return self._module.parameter_names(self.__name__)
 
     def call_returning_args(self, *args: Any, **kwargs: Any) -> tuple[Any, tuple, dict]:
         """Call, and also get the arguments back as they were after the call."""
@@ -89,7 +103,7 @@ class RemoteModule:
             else frozenset()
         )
         self._session: tuple[int, socket.socket] | None = None
-        self._functions: frozenset[str] = frozenset()
+        self._functions: dict[str, list[str]] = {}
         self._refusal = refusal
         self._swaps: tuple[str, ...] = ()
         self.events: list[str] = []
@@ -141,11 +155,20 @@ class RemoteModule:
             self._refusal = self._import_message(reply)
             raise LearnerError(self._refusal)
         functions = reply.get("functions")
-        if reply.get("op") != "ready" or not isinstance(functions, list):
+        if reply.get("op") != "ready" or not isinstance(functions, dict):
             self._end("bad handshake", grace=0)
             raise LearnerError("the sandbox sent a malformed handshake")
-        self._functions = frozenset(f for f in functions if isinstance(f, str))
+        self._functions = {
+            name: [clean_text(p, 60) for p in params if isinstance(p, str)]
+            for name, params in functions.items()
+            if isinstance(params, list)
+        }
         return sock
+
+    def parameter_names(self, name: str) -> list[str]:
+        """The learner function's parameter names (for messages only)."""
+        self._open()
+        return self._functions.get(name, [])
 
     def _import_message(self, reply: dict) -> str:
         kind = clean_text(reply.get("type", "Error"), 100)
@@ -186,7 +209,15 @@ class RemoteModule:
 
     # -- calls -----------------------------------------------------------------------------
 
-    def call(self, name: str, args: tuple, kwargs: dict, return_args: bool = False) -> tuple:
+    def call(
+        self,
+        name: str,
+        args: tuple,
+        kwargs: dict,
+        return_args: bool = False,
+        batch: list | None = None,
+        pick: int | None = None,
+    ) -> tuple:
         sock = self._open()
         if name not in self._functions:
             raise LearnerError(
@@ -208,6 +239,9 @@ class RemoteModule:
                         "kwargs": dict(kwargs),
                         "return_args": return_args,
                         "swaps": list(self._swaps),
+                        "batch": batch,
+                        "pick": pick,
+                        "errstate": np.geterr(),
                     },
                     self._provided_names,
                 )

@@ -11,16 +11,21 @@ Zygote protocol (control socket, one request, one reply):
   the session to end (0 after a timeout), SIGKILL it, kill anything it left behind (the zygote
   is a child subreaper, so even daemonised grandchildren come back to it), empty the scratch.
 
-Session protocol (the session socket): first ``ready`` {functions} or ``import_error``; then
-for each ``call`` {fn, args, kwargs, return_args, swaps} one ``return`` {value[, args,
-kwargs]} or ``raise`` {type, message, where}. While a call runs, the learner's calls to a
-swapped function become ``callback`` requests answered by the trusted side.
+Session protocol (the session socket): first ``ready`` {functions: {name: parameter names}}
+or ``import_error``; then
+for each ``call`` {fn, args, kwargs, return_args, swaps, errstate[, batch, pick]} one ``return``
+{value[, args, kwargs]} or ``raise`` {type, message, where}. A ``batch`` (a list of argument
+tuples) evaluates the function once per tuple and returns the list of results (of element
+``pick`` of each result, when given). The call runs under the caller's ``np.errstate``, so a
+check that asks for floating-point errors to raise sees them raised. While a call runs, the
+learner's calls to a swapped function become ``callback`` requests answered by the trusted side.
 
 Nothing here is trusted by the grader: it only ever reads data frames back.
 """
 
 import ctypes
 import importlib
+import inspect
 import os
 import resource
 import shutil
@@ -39,6 +44,7 @@ import wire  # noqa: E402
 
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
+ERRSTATE_KEYS = ("divide", "over", "under", "invalid")
 SAFE_NAME = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -120,8 +126,16 @@ def _serve(sock, module, provided, scratch):
         for swapped in request.get("swaps", []):
             saved[swapped] = getattr(module, swapped, None)
             setattr(module, swapped, _trampoline(sock, swapped))
+        batch, pick = request.get("batch"), request.get("pick")
+        errors = request.get("errstate") or {}
         try:
-            value = fn(*args, **kwargs)
+            with numpy.errstate(**{k: v for k, v in errors.items() if k in ERRSTATE_KEYS}):
+                if batch is None:
+                    value = fn(*args, **kwargs)
+                else:  # many evaluations in one round trip (finite differences)
+                    value = [fn(*each, **kwargs) for each in batch]
+                    if pick is not None:
+                        value = [result[pick] for result in value]
             reply = {"op": "return", "value": value}
             if request.get("return_args"):
                 reply["args"], reply["kwargs"] = tuple(args), dict(kwargs)
@@ -184,7 +198,13 @@ def run_session(sock, request, scratch_root):
         reply["op"] = "import_error"
         wire.send(sock, reply)
         return
-    functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_"))
+    functions = {}
+    for name, value in vars(module).items():
+        if callable(value) and not name.startswith("_"):
+            try:
+                functions[name] = list(inspect.signature(value).parameters)
+            except (TypeError, ValueError):
+                functions[name] = []
     wire.send(sock, {"op": "ready", "functions": functions})
     _serve(sock, module, provided, scratch)
 
