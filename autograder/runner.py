@@ -30,6 +30,9 @@ ERROR = "error"
 class LearnerError(Exception):
     """An exception raised by learner code, already described in words (e.g. across a sandbox)."""
 
+    def __str__(self) -> str:  # not KeyError's repr-quoting, for the subclasses below
+        return str(self.args[0]) if self.args else ""
+
 
 @dataclass(frozen=True)
 class Check:

@@ -114,3 +114,24 @@ def test_missing_and_unfinished_functions(impl):
         impl.triple(1.0)
     with pytest.raises(NotImplementedError, match="not_done"):
         impl.not_done(1.0)
+
+
+def test_builtin_exception_types_survive_the_boundary(sandbox):
+    source = b"def pick(d, k):\n    return d[k]\n\ndef bad(x):\n    raise ValueError('no')\n"
+    module = RemoteModule(
+        sandbox,
+        {"m.py": source},
+        "m",
+        limits={"memory_mb": 512, "cpu_seconds": 30, "file_bytes": 1 << 20, "processes": 16},
+        call_seconds=2,
+        submission_seconds=60,
+    )
+    try:
+        with pytest.raises(ValueError, match="bad raised ValueError: no"):
+            module.bad(1.0)
+        with pytest.raises(KeyError) as info:
+            module.pick({"a": 1.0}, "b")
+        assert str(info.value).startswith("pick raised KeyError")
+        assert isinstance(info.value, LearnerError)
+    finally:
+        module.close()

@@ -36,6 +36,56 @@ _SIGNALS = {
 }
 
 
+class LearnerValueError(LearnerError, ValueError):
+    pass
+
+
+class LearnerTypeError(LearnerError, TypeError):
+    pass
+
+
+class LearnerKeyError(LearnerError, KeyError):
+    pass
+
+
+class LearnerIndexError(LearnerError, IndexError):
+    pass
+
+
+class LearnerArithmeticError(LearnerError, ArithmeticError):
+    pass
+
+
+class LearnerFloatingPointError(LearnerError, FloatingPointError):
+    pass
+
+
+class LearnerZeroDivisionError(LearnerError, ZeroDivisionError):
+    pass
+
+
+class LearnerRuntimeError(LearnerError, RuntimeError):
+    pass
+
+
+# A learner exception of one of these types comes back as a LearnerError that is also an
+# instance of the builtin type, so a check's `pytest.raises(ValueError)` works the same in the
+# sandbox as in-process. Anything else (SystemExit included) is a plain LearnerError.
+REMOTE_EXCEPTIONS: dict[str, type[LearnerError]] = {
+    "ValueError": LearnerValueError,
+    "LinAlgError": LearnerValueError,
+    "TypeError": LearnerTypeError,
+    "KeyError": LearnerKeyError,
+    "IndexError": LearnerIndexError,
+    "ArithmeticError": LearnerArithmeticError,
+    "OverflowError": LearnerArithmeticError,
+    "FloatingPointError": LearnerFloatingPointError,
+    "ZeroDivisionError": LearnerZeroDivisionError,
+    "RuntimeError": LearnerRuntimeError,
+    "RecursionError": LearnerRuntimeError,
+}
+
+
 def clean_text(text: str, limit: int = 2000) -> str:
     """Learner-controlled text made safe to print: no control characters, bounded length."""
     kept = "".join(c if c in "\n\t" or (c.isprintable()) else "?" for c in str(text))
@@ -278,7 +328,8 @@ class RemoteModule:
             if kind == "NotImplementedError":
                 raise NotImplementedError(message or name)
             suffix = f" ({where})" if where else ""
-            raise LearnerError(f"{name} raised {kind}: {message}{suffix}")
+            error = REMOTE_EXCEPTIONS.get(kind, LearnerError)
+            raise error(f"{name} raised {kind}: {message}{suffix}")
         self._end(f"{name} sent an unexpected reply", grace=0)
         raise LearnerError(f"{name}: unexpected reply from the sandbox")
 
