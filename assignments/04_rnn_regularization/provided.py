@@ -30,7 +30,7 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     z = x @ Wx + h_prev @ Wh + b
     act = _sigmoid(z)
     act[:, 2 * n_hid : 3 * n_hid] = np.tanh(z[:, 2 * n_hid : 3 * n_hid])
-    gi, gf, gg, go = np.split(act, 4, axis=1)
+    gi, gf, gg, go = act.reshape(-1, 4, n_hid).transpose(1, 0, 2)
     c_new = gf * c_prev + gi * gg
     tc = np.tanh(c_new)
     cell_cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh, "act": act}
@@ -46,8 +46,8 @@ def lstm_step_backward(dstate, cache):
     Returns (dx (N, D), dh_prev (N, H), dc_prev (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,)).
     """
     dh, dc = dstate
-    gi, gf, gg, go = np.split(cache["act"], 4, axis=1)
     tc = cache["tc"]
+    gi, gf, gg, go = cache["act"].reshape(-1, 4, tc.shape[-1]).transpose(1, 0, 2)
     dcell = dc + dh * go * (1.0 - tc * tc)
     local = np.concatenate(
         [gi * (1.0 - gi) * gg, gf * (1.0 - gf) * cache["c_prev"], 1.0 - gg * gg, go * (1.0 - go)],

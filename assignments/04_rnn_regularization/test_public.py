@@ -99,7 +99,7 @@ def test_zaremba_lstm_backward_numeric(impl):
         _, cache = impl.zaremba_lstm_forward(x, h0, c0, params, masks, 0.3)
         grads = impl.zaremba_lstm_backward(dlogits, cache)
         numeric = numerical_vjp(
-            lambda *a: impl.zaremba_lstm_forward(*a, masks, 0.3)[0],
+            lambda *a, m=masks: impl.zaremba_lstm_forward(*a, m, 0.3)[0],
             (x, h0, c0, params), dlogits, wrt=(0, 1, 2, 3),
         )
         kind = "time-tied" if tied else "per-step"
