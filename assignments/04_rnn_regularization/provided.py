@@ -12,10 +12,10 @@
 import numpy as np
 
 
-def _sigmoid(a):
-    """The logistic function without overflow: exp only ever sees -|a|."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0, e) / (1.0 + e)
+def _sigmoid(z):
+    """The logistic function without overflow: exp only ever sees -|z|."""
+    decay = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0, decay) / (1.0 + decay)
 
 
 def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
@@ -33,8 +33,7 @@ def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
     gi, gf, gg, go = act.reshape(-1, 4, n_hid).transpose(1, 0, 2)
     c_new = gf * c_prev + gi * gg
     tc = np.tanh(c_new)
-    cell_cache = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "Wx": Wx, "Wh": Wh, "act": act}
-    cell_cache["tc"] = tc
+    cell_cache = dict(x=x, h_prev=h_prev, c_prev=c_prev, Wx=Wx, Wh=Wh, act=act, tc=tc)
     return (go * tc, c_new), cell_cache
 
 

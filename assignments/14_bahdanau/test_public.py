@@ -87,11 +87,11 @@ def test_additive_attention_backward_numeric(impl):
 
 def _decoder_inputs(seed, n=2, e=3, s=3, h2=4, v=5):
     rng = np.random.default_rng(seed)
-    y, s_prev, context = (rng.standard_normal((n, e)), rng.standard_normal((n, s)),
-                          rng.standard_normal((n, h2)))
-    shapes = {"Wy": (e, s), "Ws": (s, s), "Wc": (h2, s), "b": (s,), "Wout": (s + h2, v),
-              "bout": (v,)}
-    p = {name: 0.8 * rng.standard_normal(shape) for name, shape in shapes.items()}
+    y = rng.standard_normal((n, e))
+    s_prev = rng.standard_normal((n, s))
+    context = rng.standard_normal((n, h2))
+    sizes = dict(Wy=(e, s), Ws=(s, s), Wc=(h2, s), b=(s,), Wout=(s + h2, v), bout=(v,))
+    p = {key: 0.8 * rng.standard_normal(size) for key, size in sizes.items()}
     return rng, y, s_prev, context, p
 
 
