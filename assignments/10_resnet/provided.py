@@ -1,0 +1,76 @@
+"""Read-only helpers for assignment 10. Do not edit: the grader uses its own copy.
+
+- ``conv_forward`` / ``conv_backward``: a bias-free 2-D cross-correlation. Convolution is the
+  subject of assignment 07; here it is given so that this assignment is about batch norm and
+  the residual block. It visits the K*K kernel taps one at a time: for each tap (i, j), every
+  output pixel reads the input pixel at offset (i, j) from its window's corner, so a tap is a
+  channel-mixing matrix product on a strided view of the padded input.
+- ``prefixed`` / ``unprefixed``: move a layer's cache into and out of a composite's flat cache
+  under dotted keys, e.g. ``{"x": ...}`` of the first conv becomes ``{"conv1.x": ...}``.
+"""
+
+import numpy as np
+
+
+def _tap_view(i, j, stride, rows, cols):
+    """Index of tap (i, j) in a padded array: ``rows`` x ``cols`` outputs, ``stride`` apart."""
+    return (Ellipsis, slice(i, i + stride * rows, stride), slice(j, j + stride * cols, stride))
+
+
+def conv_forward(x, w, stride=1, pad=1):
+    """Cross-correlation of x with w, no bias.
+
+    Inputs:
+    - x: input, of shape (N, C, H, W)
+    - w: filters, of shape (F, C, K, K)
+    - stride: step between neighbouring windows (int)
+    - pad: zeros added on each side of H and W (int)
+
+    Returns a tuple of:
+    - out: of shape (N, F, H', W') with H' = (H + 2 pad - K) // stride + 1, likewise W'
+    - cache: dict with keys "x", "w", "stride", "pad"
+    """
+    kk = w.shape[-1]
+    rows = (x.shape[-2] + 2 * pad - kk) // stride + 1
+    cols = (x.shape[-1] + 2 * pad - kk) // stride + 1
+    framed = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((x.shape[0], w.shape[0], rows, cols))
+    for i, j in np.ndindex(kk, kk):
+        seen = framed[_tap_view(i, j, stride, rows, cols)]  # (N, C, H', W')
+        out += np.einsum("fc,nc...->nf...", w[:, :, i, j], seen)
+    return out, {"x": x, "w": w, "stride": stride, "pad": pad}
+
+
+def conv_backward(dout, cache):
+    """Gradients of conv_forward.
+
+    Inputs:
+    - dout: upstream gradient, of shape (N, F, H', W')
+    - cache: dict from conv_forward
+
+    Returns a tuple of:
+    - dx: of shape (N, C, H, W)
+    - dw: of shape (F, C, K, K)
+    """
+    x, w, stride, pad = (cache[key] for key in ("x", "w", "stride", "pad"))
+    rows, cols = dout.shape[-2:]
+    framed = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dframed = np.zeros_like(framed)
+    dw = np.zeros_like(w)
+    for i, j in np.ndindex(*w.shape[-2:]):
+        tap = _tap_view(i, j, stride, rows, cols)
+        dw[:, :, i, j] = np.einsum("nfab,ncab->fc", dout, framed[tap])
+        dframed[tap] += np.einsum("fc,nf...->nc...", w[:, :, i, j], dout)
+    dx = dframed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
+    return dx, dw
+
+
+def prefixed(name, cache):
+    """The entries of ``cache`` under keys ``name + "." + key``."""
+    return {f"{name}.{key}": value for key, value in cache.items()}
+
+
+def unprefixed(cache, name):
+    """The entries of a composite ``cache`` whose keys start with ``name + "."``, prefix removed."""
+    head = name + "."
+    return {key[len(head) :]: value for key, value in cache.items() if key.startswith(head)}
