@@ -37,7 +37,7 @@ def conv_forward(x, w, stride=1, pad=1):
     out = np.zeros((x.shape[0], w.shape[0], rows, cols))
     for i, j in np.ndindex(kk, kk):
         seen = framed[_tap_view(i, j, stride, rows, cols)]  # (N, C, H', W')
-        out += np.einsum("fc,nc...->nf...", w[:, :, i, j], seen)
+        out += np.moveaxis(np.tensordot(seen, w[:, :, i, j], axes=(1, 1)), 3, 1)
     return out, {"x": x, "w": w, "stride": stride, "pad": pad}
 
 
@@ -59,8 +59,8 @@ def conv_backward(dout, cache):
     dw = np.zeros_like(w)
     for i, j in np.ndindex(*w.shape[-2:]):
         tap = _tap_view(i, j, stride, rows, cols)
-        dw[:, :, i, j] = np.einsum("nfab,ncab->fc", dout, framed[tap])
-        dframed[tap] += np.einsum("fc,nf...->nc...", w[:, :, i, j], dout)
+        dw[:, :, i, j] = np.tensordot(dout, framed[tap], axes=((0, 2, 3), (0, 2, 3)))
+        dframed[tap] += np.moveaxis(np.tensordot(dout, w[:, :, i, j], axes=(1, 0)), 3, 1)
     dx = dframed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
     return dx, dw
 
