@@ -20,13 +20,11 @@ def batchnorm_steps(xs, gamma, beta, eps, momentum, running_mean, running_var):
     Returns (outs (k, N, C, H, W), running_mean (C,), running_var (C,)).
     """
     layer = torch.nn.BatchNorm2d(gamma.shape[0], eps=eps, momentum=momentum, dtype=torch.float64)
-    layer.train()
-    with torch.no_grad():
-        layer.weight.copy_(gamma)
-        layer.bias.copy_(beta)
-        layer.running_mean.copy_(running_mean)
-        layer.running_var.copy_(running_var)
-        outs = torch.stack([layer(batch) for batch in xs])
+    layer.train().requires_grad_(False)
+    for buffer, value in zip((layer.weight, layer.bias, layer.running_mean, layer.running_var),
+                             (gamma, beta, running_mean, running_var)):
+        buffer.copy_(value)
+    outs = torch.stack([layer(batch) for batch in xs])
     return outs, layer.running_mean.clone(), layer.running_var.clone()
 
 
@@ -47,7 +45,9 @@ def basic_block_flat(x, stride, shortcut, *weights):
     return basic_block(x, dict(zip(BLOCK_KEYS, weights)), stride, shortcut)
 
 
-BLOCK_KEYS = (
-    "conv1.w", "bn1.gamma", "bn1.beta", "conv2.w", "bn2.gamma", "bn2.beta",
-    "proj.w", "proj_bn.gamma", "proj_bn.beta",
+BLOCK_KEYS = tuple(
+    f"{layer}.{name}"
+    for layer, names in [("conv1", "w"), ("bn1", "gamma beta"), ("conv2", "w"),
+                         ("bn2", "gamma beta"), ("proj", "w"), ("proj_bn", "gamma beta")]
+    for name in names.split()
 )

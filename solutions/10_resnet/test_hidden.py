@@ -141,7 +141,7 @@ def test_batchnorm_running_statistics(impl, ref, seed):
 
 @pytest.mark.points(1)
 def test_batchnorm_properties(impl, sol, seed):
-    """batch norm: zero mean and variance var/(var+eps) per channel, shift invariance, sum dx = 0"""
+    """batch norm: zero mean, variance var/(var+eps), shift invariance, m = 1, sum dx = 0"""
     rng = _rng(seed, 3)
     shape, eps = (3, 4, 2, 3), 0.5
     x = _channel_data(rng, shape)
@@ -159,9 +159,12 @@ def test_batchnorm_properties(impl, sol, seed):
                                         gamma, beta, eps)
     assert_close("batchnorm_forward after adding a constant to each channel", shifted, out)
     single = rng.standard_normal((1, 4, 1, 1))
-    out, _ = impl.batchnorm_forward(single, gamma, beta)
+    with np.errstate(all="ignore"):
+        out, cache = impl.batchnorm_forward(single, gamma, beta)
     assert_close("batchnorm_forward with one value per channel (should be beta)", out,
                  beta[None, :, None, None], tol=EXACT_TOL)
+    assert_close("running_var after one value per channel (variance 0, factor m/(m-1) taken as 1)",
+                 cache["running_var"], np.full(4, 0.9), tol=EXACT_TOL)
     _, cache = sol.batchnorm_forward(x, gamma, beta, eps)
     dx, _, _ = impl.batchnorm_backward(rng.standard_normal(shape), cache)
     assert_close("batchnorm_backward: per-channel sum of dx (should be 0)",

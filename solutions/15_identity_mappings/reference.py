@@ -42,7 +42,7 @@ def preact_stack(x, params, depth):
 def grad_norm_profile(x, params, dout, depth, kind):
     """||dE/dx_l|| for l = 0 .. depth with E = sum(dout * x_depth), by retain_grad()."""
     block = preact_block if kind == "pre" else post_block
-    with torch.enable_grad():
+    with torch.set_grad_enabled(True):
         xs = [x.clone().requires_grad_(True)]
         for p in _block_list(params, depth):
             xs.append(block(xs[-1], p))
