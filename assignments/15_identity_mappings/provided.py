@@ -81,13 +81,12 @@ def conv_backward(dout, cache):
     rows, cols = dout.shape[-2:]
     framed = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     dframed = np.zeros_like(framed)
-    dw = np.zeros_like(w)
+    grad_w = np.empty_like(w)
     for i, j in np.ndindex(*w.shape[-2:]):
         tap = _tap_view(i, j, stride, rows, cols)
-        dw[:, :, i, j] = np.tensordot(dout, framed[tap], axes=((0, 2, 3), (0, 2, 3)))
+        grad_w[:, :, i, j] = np.tensordot(dout, framed[tap], axes=((0, 2, 3), (0, 2, 3)))
         dframed[tap] += np.moveaxis(np.tensordot(dout, w[:, :, i, j], axes=(1, 0)), 3, 1)
-    dx = dframed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]]
-    return dx, dw
+    return dframed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]], grad_w
 
 
 def prefixed(name, cache):
