@@ -42,6 +42,20 @@ def _tap_view(i, j, stride, rows, cols):
     return (Ellipsis, slice(i, i + stride * rows, stride), slice(j, j + stride * cols, stride))
 
 
+def _framed(x, pad):
+    """x inside a frame of ``pad`` zeros on each side of H and W."""
+    framed = np.zeros((*x.shape[:2], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad))
+    framed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]] = x
+    return framed
+
+
+def _all_taps(x, kk, stride, pad, rows, cols):
+    """What every tap sees, as (N, C * K * K, H' * W'), channel-major like w.reshape(F, -1)."""
+    framed = _framed(x, pad)
+    seen = [framed[_tap_view(i, j, stride, rows, cols)] for i, j in np.ndindex(kk, kk)]
+    return np.stack(seen, axis=2).reshape(x.shape[0], -1, rows * cols)
+
+
 def conv_forward(x, w, stride=1, pad=1):
     """Cross-correlation of x with w, no bias.
 
@@ -58,11 +72,8 @@ def conv_forward(x, w, stride=1, pad=1):
     kk = w.shape[-1]
     rows = (x.shape[-2] + 2 * pad - kk) // stride + 1
     cols = (x.shape[-1] + 2 * pad - kk) // stride + 1
-    framed = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    out = np.zeros((x.shape[0], w.shape[0], rows, cols))
-    for i, j in np.ndindex(kk, kk):
-        seen = framed[_tap_view(i, j, stride, rows, cols)]  # (N, C, H', W')
-        out += np.moveaxis(np.tensordot(seen, w[:, :, i, j], axes=(1, 1)), 3, 1)
+    taps = _all_taps(x, kk, stride, pad, rows, cols)
+    out = np.matmul(w.reshape(w.shape[0], -1), taps).reshape(x.shape[0], -1, rows, cols)
     return out, {"x": x, "w": w, "stride": stride, "pad": pad}
 
 
@@ -78,14 +89,15 @@ def conv_backward(dout, cache):
     - dw: of shape (F, C, K, K)
     """
     x, w, stride, pad = (cache[key] for key in ("x", "w", "stride", "pad"))
-    rows, cols = dout.shape[-2:]
-    framed = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    dframed = np.zeros_like(framed)
-    grad_w = np.empty_like(w)
-    for i, j in np.ndindex(*w.shape[-2:]):
-        tap = _tap_view(i, j, stride, rows, cols)
-        grad_w[:, :, i, j] = np.tensordot(dout, framed[tap], axes=((0, 2, 3), (0, 2, 3)))
-        dframed[tap] += np.moveaxis(np.tensordot(dout, w[:, :, i, j], axes=(1, 0)), 3, 1)
+    kk, rows, cols = w.shape[-1], dout.shape[2], dout.shape[3]
+    taps = _all_taps(x, kk, stride, pad, rows, cols)
+    flat_dout = dout.reshape(dout.shape[0], dout.shape[1], -1)  # (N, F, H' * W')
+    grad_w = np.matmul(flat_dout, taps.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    dtaps = np.matmul(w.reshape(w.shape[0], -1).T, flat_dout)  # (N, C * K * K, H' * W')
+    dtaps = dtaps.reshape(x.shape[0], x.shape[1], kk * kk, rows, cols)
+    dframed = np.zeros((*x.shape[:2], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad))
+    for t, (i, j) in enumerate(np.ndindex(kk, kk)):
+        dframed[_tap_view(i, j, stride, rows, cols)] += dtaps[:, :, t]
     return dframed[:, :, pad : pad + x.shape[2], pad : pad + x.shape[3]], grad_w
 
 
