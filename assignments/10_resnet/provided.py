@@ -2,9 +2,9 @@
 
 - ``conv_forward`` / ``conv_backward``: a bias-free 2-D cross-correlation. Convolution is the
   subject of assignment 07; here it is given so that this assignment is about batch norm and
-  the residual block. It visits the K*K kernel taps one at a time: for each tap (i, j), every
-  output pixel reads the input pixel at offset (i, j) from its window's corner, so a tap is a
-  channel-mixing matrix product on a strided view of the padded input.
+  the residual block. For each of the K*K kernel taps (i, j), every output pixel reads the input
+  pixel at offset (i, j) from its window's corner: a strided view of the padded input. Stacking
+  the K*K views turns the convolution into one matrix product with w reshaped to (F, C*K*K).
 - ``prefixed`` / ``unprefixed``: move a layer's cache into and out of a composite's flat cache
   under dotted keys, e.g. ``{"x": ...}`` of the first conv becomes ``{"conv1.x": ...}``.
 """
