@@ -83,8 +83,6 @@ def _numerical_vjp_batched(
     grads: list[Any] = []
     for i in wrt:
         center = args[i]
-        if isinstance(center, dict):
-            raise TypeError("batched central differences take arrays or floats, not dicts")
         if _is_scalar(center):
             sets = [
                 tuple(float(center) + s * h if k == i else a for k, a in enumerate(args))
@@ -141,22 +139,25 @@ def numerical_vjp(
 
     Inputs:
     - f: function of ``args``; returns an array or a tuple of arrays (matched by ``dout``).
-    - args: the arguments; those in ``wrt`` are float64 arrays, Python floats, or dicts of
-      float64 arrays (a parameter dict).
+    - args: the arguments; those in ``wrt`` are float64 arrays, Python floats, or dicts,
+      lists or tuples of float64 arrays (parameters).
     - dout: upstream gradient, same structure and shapes as f's output.
     - wrt: positions of the arguments to differentiate.
 
     Returns a tuple with one gradient per position in ``wrt``: an array of the argument's
-    shape, a float for a scalar argument, a dict of arrays for a dict argument. ``args``
-    are never modified.
+    shape, a float for a scalar argument, the same structure of arrays for a dict, list or
+    tuple argument. ``args`` are never modified.
     """
     evaluate = _batched(f)
-    if evaluate is not None:
+    containers = any(isinstance(args[i], (dict, tuple, list)) for i in wrt)
+    if evaluate is not None and not containers:
         return _numerical_vjp_batched(evaluate, args, dout, wrt, h)
     work = _working_copies(args)
     for i in wrt:
         if isinstance(work[i], dict):
             work[i] = {k: np.array(v, copy=True) for k, v in work[i].items()}
+        elif isinstance(work[i], (tuple, list)):
+            work[i] = type(work[i])(np.array(v, copy=True) for v in work[i])
     grads: list[Any] = []
     for i in wrt:
         if _is_scalar(work[i]):
@@ -173,6 +174,13 @@ def numerical_vjp(
                     key: _array_gradient(lambda: scalar_loss(f, work, dout), value, h)
                     for key, value in work[i].items()
                 }
+            )
+        elif isinstance(work[i], (tuple, list)):
+            grads.append(
+                type(work[i])(
+                    _array_gradient(lambda: scalar_loss(f, work, dout), value, h)
+                    for value in work[i]
+                )
             )
         else:
             grads.append(_array_gradient(lambda: scalar_loss(f, work, dout), work[i], h))

@@ -231,3 +231,50 @@ def test_using_solution_swaps_module_functions_and_restores_them():
     with using_solution(learner, solution, "layer"):
         assert learner.block(2) == 3
     assert learner.block(2) == -1
+
+
+def test_list_arguments_are_differentiated_leaf_by_leaf():
+    from autograder import torchref
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3))
+    weights = [rng.standard_normal((3, 3)), rng.standard_normal((3, 2))]
+    dout = rng.standard_normal((2, 2))
+
+    def stack(x, weights):
+        for w in weights:
+            x = np.tanh(x @ w)
+        return x
+
+    def reference(x, weights):
+        for w in weights:
+            x = (x @ w).tanh()
+        return x
+
+    numeric = numerical_vjp(stack, (x, weights), dout, wrt=(0, 1))
+    _, autograd = torchref.vjp(reference, (x, weights), dout, wrt=(0, 1))
+    assert isinstance(numeric[1], list) and len(numeric[1]) == 2
+    assert_gradients("stack", numeric, ("dx", "dweights"), autograd=autograd)
+
+
+def test_batched_differences_match_the_element_loop(affine_case):
+    from autograder.gradcheck import output_of
+
+    x, w, b, dout = affine_case
+
+    class Batched:
+        calls = 0
+
+        def __call__(self, *args):
+            return affine(*args), {"cache": None}
+
+        def map(self, sets, pick=None):
+            Batched.calls += 1
+            return [self(*s)[pick] for s in sets]
+
+    fn = Batched()
+    batched = numerical_vjp(output_of(fn), (x, w, b), dout, wrt=(0, 1, 2))
+    plain = numerical_vjp(lambda *a: affine(*a), (x, w, b), dout, wrt=(0, 1, 2))
+    for got, want in zip(batched, plain):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert Batched.calls == 3  # one request per argument, not 2 per element
