@@ -27,11 +27,11 @@ from autograder.grading.submissions import Submission  # noqa: E402
 from autograder.sandbox.launch import detect  # noqa: E402
 
 
-def best_of(count: int, action) -> float:
+def best_of(count: int, action, *args) -> float:
     times = []
     for _ in range(count):
         start = time.perf_counter()
-        action()
+        action(*args)
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -58,10 +58,10 @@ def main() -> None:
         start = time.perf_counter()
         runner.run_checks(checks, fixtures)
         cold = time.perf_counter() - start
-        warm = best_of(3, lambda: runner.run_checks(checks, fixtures))
+        warm = best_of(3, runner.run_checks, checks, fixtures)
         submission = Submission("bench", {assignment.module_file:
                                           assignment.solution_path.read_bytes()})
-        sandboxed = best_of(3, lambda: grader.grade(assignment, submission))
+        sandboxed = best_of(3, grader.grade, assignment, submission)
         hidden = sum(c.kind == "hidden" for c in checks)
         lines.append(f"| {assignment.key} | {len(checks)} ({hidden}) | {assignment.points:g} | "
                      f"{cold:.2f} | {warm:.3f} | {sandboxed:.3f} |")

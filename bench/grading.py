@@ -114,7 +114,8 @@ def main() -> None:
     for tool in ("nbgrader", "otter"):
         found = shutil.which(tool)
         lines.append("")
-        lines.append(f"{tool}: {'found at ' + found + ', not yet scripted' if found else 'not installed on this machine, so not measured'}.")
+        status = f"found at {found}" if found else "not installed on this machine, so not measured"
+        lines.append(f"{tool}: {status}.")
     write_section("grading-benchmark", "\n".join(lines))
     shutil.rmtree(folder)
     print("\n".join(lines))
