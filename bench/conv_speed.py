@@ -6,8 +6,8 @@ For each size, "forward + backward" is one forward pass and the backward pass fo
 upstream gradient (dx, dw, db): the solution's ``*_forward`` + ``*_backward`` against
 ``F.conv2d`` + ``torch.autograd.grad``. Each time is the median over ``--repeat`` rounds of the
 best of a few calls, so a busy machine inflates it less. NumPy's BLAS is pinned to one thread
-too (set before NumPy is imported), so both sides use one core. Prints a Markdown table; the
-target is a ratio (NumPy / torch) of at most 5 at exercise sizes.
+too (set before NumPy is imported), so both sides use one core. Writes its table into
+docs/benchmarks.md; the target is a ratio (NumPy / torch) of at most 5 at exercise sizes.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from report import machine, write_section  # noqa: E402
 
 
 def load(folder: str, module: str):
@@ -106,15 +109,25 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__}, float64, CPU, 1 thread, "
-          f"median of {args.repeat}\n")
-    print("| layer | x | w | numpy fwd (ms) | torch fwd (ms) | numpy fwd+bwd (ms) "
-          "| torch fwd+bwd (ms) | ratio fwd+bwd |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    lines = [
+        "## Reference convolutions vs F.conv2d (papers 07, 11)",
+        "",
+        f"`python bench/conv_speed.py --repeat {args.repeat}` on {machine()}; numpy "
+        f"{np.__version__}, torch {torch.__version__}, float64, one thread on both sides, "
+        "median of the best of a few calls. Target: the solutions' forward + backward within 5x "
+        "of torch at exercise sizes.",
+        "",
+        "| layer | x | w | numpy fwd (ms) | torch fwd (ms) | numpy fwd+bwd (ms) "
+        "| torch fwd+bwd (ms) | ratio fwd+bwd |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
     for label, x_shape, w_shape, forward, backward, kwargs in cases():
         timings = time_case(rng, x_shape, w_shape, forward, backward, kwargs, args.repeat)
-        print(f"| {label} | {x_shape} | {w_shape} | " + " | ".join(f"{t:.2f}" for t in timings)
-              + f" | {timings[2] / timings[3]:.1f}x |")
+        lines.append(f"| {label} | {x_shape} | {w_shape} | "
+                     + " | ".join(f"{t:.2f}" for t in timings)
+                     + f" | {timings[2] / timings[3]:.1f}x |")
+        print(lines[-1], flush=True)
+    write_section("conv-benchmark", "\n".join(lines))
 
 
 if __name__ == "__main__":

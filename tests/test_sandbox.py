@@ -91,8 +91,12 @@ def test_the_callers_errstate_applies_in_the_sandbox(impl):
         impl.exp(1000.0)
 
 
-def test_batches_evaluate_in_one_round_trip(impl):
-    assert impl.double.map([(1.0,), (2.0,)]) == [3.0, 6.0]
+def test_variations_evaluate_in_one_round_trip(impl):
+    x = np.array([1.0, 2.0])
+    variations = [(0, [], 0, 0.5), (0, [], 1, -1.0)]
+    got = impl.double.vary((x,), variations)
+    assert [g.tolist() for g in got] == [[4.5, 6.0], [3.0, 3.0]]
+    assert x.tolist() == [1.0, 2.0]
 
 
 def test_a_hang_costs_one_call_and_the_session_restarts(impl):

@@ -8,13 +8,8 @@ it first. The hidden checks used for grading are stricter and use other shapes.
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_equal, assert_gradients
-
-
-def _first(fn):
-    """The first output of a forward function, for finite differences."""
-    return lambda *args: fn(*args)[0]
 
 
 def _rnn_inputs(seed, shape_x, hidden):
@@ -43,7 +38,7 @@ def test_rnn_step_backward_numeric(impl):
     args, rng = _rnn_inputs(21, (2, 3), 4)
     dh = rng.standard_normal((2, 4))
     _, cache = impl.rnn_step_forward(*args)
-    numeric = numerical_vjp(_first(impl.rnn_step_forward), args, dh, wrt=range(5))
+    numeric = numerical_vjp(output_of(impl.rnn_step_forward), args, dh, wrt=range(5))
     assert_gradients(
         "rnn_step_backward", impl.rnn_step_backward(dh, cache),
         ("dx", "dh_prev", "dWx", "dWh", "db"), numeric=numeric, batch_size=2,
@@ -64,7 +59,7 @@ def test_rnn_backward_numeric(impl):
     args, rng = _rnn_inputs(23, (2, 4, 3), 3)
     dh = rng.standard_normal((2, 4, 3))
     _, cache = impl.rnn_forward(*args)
-    numeric = numerical_vjp(_first(impl.rnn_forward), args, dh, wrt=range(5))
+    numeric = numerical_vjp(output_of(impl.rnn_forward), args, dh, wrt=range(5))
     assert_gradients(
         "rnn_backward", impl.rnn_backward(dh, cache),
         ("dx", "dh0", "dWx", "dWh", "db"), numeric=numeric, batch_size=2,
@@ -89,7 +84,7 @@ def test_softmax_ce_backward_numeric(impl):
     rng = np.random.default_rng(25)
     logits, y = 2.0 * rng.standard_normal((2, 3, 4)), rng.integers(4, size=(2, 3))
     _, cache = impl.softmax_ce_forward(logits, y)
-    numeric = numerical_vjp(lambda z: impl.softmax_ce_forward(z, y)[0], (logits,), 0.5, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.softmax_ce_forward), (logits, y), 0.5, wrt=(0,))
     assert_gradients(
         "softmax_ce_backward", impl.softmax_ce_backward(0.5, cache), ("dlogits",), numeric=numeric
     )

@@ -8,7 +8,7 @@ it first. The hidden checks used for grading are stricter and use other shapes.
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, NUMERIC_TOL, assert_close, assert_gradients, fail
 
 
@@ -40,7 +40,7 @@ def test_lstm_step_backward_numeric(impl):
     args, rng = _lstm_inputs(31, 2, None, 3, 2)
     dout = (rng.standard_normal((2, 2)), rng.standard_normal((2, 2)))
     _, cache = impl.lstm_step_forward(*args)
-    numeric = numerical_vjp(lambda *a: impl.lstm_step_forward(*a)[0], args, dout, wrt=range(6))
+    numeric = numerical_vjp(output_of(impl.lstm_step_forward), args, dout, wrt=range(6))
     assert_gradients(
         "lstm_step_backward", impl.lstm_step_backward(dout, cache),
         ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db"), numeric=numeric, batch_size=2,
@@ -61,7 +61,7 @@ def test_lstm_backward_numeric(impl):
     args, rng = _lstm_inputs(33, 2, 4, 2, 2)
     dh = rng.standard_normal((2, 4, 2))
     _, cache = impl.lstm_forward(*args)
-    numeric = numerical_vjp(lambda *a: impl.lstm_forward(*a)[0], args, dh, wrt=range(6))
+    numeric = numerical_vjp(output_of(impl.lstm_forward), args, dh, wrt=range(6))
     assert_gradients(
         "lstm_backward", impl.lstm_backward(dh, cache),
         ("dx", "dh0", "dc0", "dWx", "dWh", "db"), numeric=numeric, batch_size=2,
@@ -74,8 +74,8 @@ def test_input_grad_norms_numeric(impl):
     args, rng = _lstm_inputs(34, 2, 6, 2, 3)
     dh_last = rng.standard_normal((2, 3))
     _, cache = impl.lstm_forward(*args)
-    (dx,) = numerical_vjp(lambda x: impl.lstm_forward(x, *args[1:])[0][:, -1], args[:1],
-                          dh_last, wrt=(0,))
+    last_step = output_of(impl.lstm_forward, then=lambda h: h[:, -1])
+    (dx,) = numerical_vjp(last_step, args, dh_last, wrt=(0,))
     expected = np.sqrt((dx**2).sum(axis=(0, 2)))
     assert_close("input_grad_norms", impl.input_grad_norms(dh_last, cache), expected,
                  tol=NUMERIC_TOL, against="central differences")

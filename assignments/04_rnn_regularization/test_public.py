@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_equal, assert_gradients
 
 WEIGHTS = ("Wx1", "Wh1", "b1", "Wx2", "Wh2", "b2", "Wy", "by")
@@ -55,7 +55,7 @@ def test_dropout_backward_numeric(impl):
     x, dout = rng.standard_normal((3, 5)), rng.standard_normal((3, 5))
     mask = (rng.random((3, 5)) < 0.6).astype(np.float64)
     _, cache = impl.dropout_forward(x, mask, 0.4)
-    numeric = numerical_vjp(lambda a: impl.dropout_forward(a, mask, 0.4)[0], (x,), dout, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.dropout_forward), (x, mask, 0.4), dout, wrt=(0,))
     assert_gradients("dropout_backward", impl.dropout_backward(dout, cache), ("dx",),
                      numeric=numeric)
 
@@ -99,8 +99,8 @@ def test_zaremba_lstm_backward_numeric(impl):
         _, cache = impl.zaremba_lstm_forward(x, h0, c0, params, masks, 0.3)
         grads = impl.zaremba_lstm_backward(dlogits, cache)
         numeric = numerical_vjp(
-            lambda *a, m=masks: impl.zaremba_lstm_forward(*a, m, 0.3)[0],
-            (x, h0, c0, params), dlogits, wrt=(0, 1, 2, 3),
+            output_of(impl.zaremba_lstm_forward),
+            (x, h0, c0, params, masks, 0.3), dlogits, wrt=(0, 1, 2, 3),
         )
         kind = "time-tied" if tied else "per-step"
         assert_gradients(f"zaremba_lstm_backward ({kind} masks)", grads, ("dx", "dh0", "dc0"),

@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_gradients
 
 
@@ -34,9 +34,7 @@ def test_conv_backward_numeric(impl):
     x, w, b = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 3)), np.zeros(3)
     _, cache = impl.conv_forward(x, w, b, 2, 1)
     dout = rng.standard_normal((2, 3, 3, 2))
-    numeric = numerical_vjp(
-        lambda *a: impl.conv_forward(*a, 2, 1)[0], (x, w, b), dout, wrt=(0, 1, 2)
-    )
+    numeric = numerical_vjp(output_of(impl.conv_forward), (x, w, b, 2, 1), dout, wrt=(0, 1, 2))
     assert_gradients(
         "conv_backward", impl.conv_backward(dout, cache), ("dx", "dw", "db"),
         numeric=numeric, batch_size=2,
@@ -58,7 +56,7 @@ def test_maxpool_backward_numeric(impl):
     x = _spread(rng, (1, 2, 7, 7))
     dout = rng.standard_normal((1, 2, 3, 3))
     _, cache = impl.maxpool_forward(x, 3, 2)
-    numeric = numerical_vjp(lambda a: impl.maxpool_forward(a, 3, 2)[0], (x,), dout, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.maxpool_forward), (x, 3, 2), dout, wrt=(0,))
     assert_gradients(
         "maxpool_backward", impl.maxpool_backward(dout, cache), ("dx",), numeric=numeric
     )
@@ -92,6 +90,6 @@ def test_lrn_backward_numeric(impl):
     x, dout = rng.standard_normal((2, 5, 2, 2)), rng.standard_normal((2, 5, 2, 2))
     _, cache = impl.lrn_forward(x, 3, 0.3, 0.75, 1.0)
     numeric = numerical_vjp(
-        lambda a: impl.lrn_forward(a, 3, 0.3, 0.75, 1.0)[0], (x,), dout, wrt=(0,)
+        output_of(impl.lrn_forward), (x, 3, 0.3, 0.75, 1.0), dout, wrt=(0,)
     )
     assert_gradients("lrn_backward", impl.lrn_backward(dout, cache), ("dx",), numeric=numeric)

@@ -9,7 +9,7 @@ sets, a batch of one, a single process step, up to five steps).
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import (
     EXACT_TOL,
     Tolerance,
@@ -18,11 +18,6 @@ from autograder.testing import (
 )
 
 KINDS = ("sum", "mean", "max")
-
-
-def _first(fn):
-    """The first output of a forward function, for finite differences."""
-    return lambda *args: fn(*args)[0]
 
 
 def _spaced_sets(seed, shape):
@@ -60,7 +55,7 @@ def test_set_pool_backward_numeric(impl):
     dout = np.random.default_rng(82).standard_normal((3, 2))
     for kind in KINDS:
         _, cache = impl.set_pool_forward(X, kind)
-        numeric = numerical_vjp(_first(impl.set_pool_forward), (X, kind), dout, wrt=(0,))
+        numeric = numerical_vjp(output_of(impl.set_pool_forward), (X, kind), dout, wrt=(0,))
         assert_gradients(f"set_pool_backward (kind {kind!r})", impl.set_pool_backward(dout, cache),
                          ("dX",), numeric=numeric, batch_size=3)
 
@@ -84,7 +79,7 @@ def test_content_attention_backward_numeric(impl):
     M, q = rng.standard_normal((3, 4, 2)), rng.standard_normal((3, 2))
     dr = rng.standard_normal((3, 2))
     _, cache = impl.content_attention_forward(M, q)
-    numeric = numerical_vjp(_first(impl.content_attention_forward), (M, q), dr, wrt=(0, 1))
+    numeric = numerical_vjp(output_of(impl.content_attention_forward), (M, q), dr, wrt=(0, 1))
     assert_gradients("content_attention_backward", impl.content_attention_backward(dr, cache),
                      ("dM", "dq"), numeric=numeric, batch_size=3)
 
@@ -104,8 +99,8 @@ def test_process_block_backward_numeric(impl):
     rng, M, params = _process_inputs(86, 2, 3, 2)
     dq_star = rng.standard_normal((2, 4))
     _, cache = impl.process_block_forward(M, params, 3)
-    numeric = numerical_vjp(lambda m, p: impl.process_block_forward(m, p, 3)[0], (M, params),
-                            dq_star, wrt=(0, 1))
+    numeric = numerical_vjp(output_of(impl.process_block_forward), (M, params, 3), dq_star,
+                            wrt=(0, 1))
     assert_gradients("process_block_backward", impl.process_block_backward(dq_star, cache),
                      ("dM", "dlstm_params"), numeric=numeric, batch_size=2)
 

@@ -8,7 +8,7 @@ wrong, fix it first. The hidden checks used for grading are stricter and use oth
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import NUMERIC_TOL, assert_close, assert_gradients
 
 KEYS = (
@@ -55,7 +55,7 @@ def test_batchnorm_backward_numeric(impl):
     dout = rng.standard_normal(x.shape)
     _, cache = impl.batchnorm_forward(x, gamma, beta)
     numeric = numerical_vjp(
-        lambda *a: impl.batchnorm_forward(*a)[0], (x, gamma, beta), dout, wrt=(0, 1, 2)
+        output_of(impl.batchnorm_forward), (x, gamma, beta), dout, wrt=(0, 1, 2)
     )
     assert_gradients(
         "batchnorm_backward", impl.batchnorm_backward(dout, cache), ("dx", "dgamma", "dbeta"),
@@ -92,7 +92,7 @@ def test_basic_block_backward_numeric(impl):
     out, cache = impl.basic_block_forward(x, p, 2, "projection")
     dout = rng.standard_normal(out.shape)
     numeric = numerical_vjp(
-        lambda *a: impl.basic_block_forward(*a, 2, "projection")[0], (x, p), dout, wrt=(0, 1)
+        output_of(impl.basic_block_forward), (x, p, 2, "projection"), dout, wrt=(0, 1)
     )
     dx, grads = impl.basic_block_backward(dout, cache)
     assert_close("basic_block_backward: dx", dx, numeric[0], tol=NUMERIC_TOL,

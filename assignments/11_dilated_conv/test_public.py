@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_equal, assert_gradients, fail
 
 
@@ -41,7 +41,7 @@ def test_dilated_conv_backward_numeric(impl):
     dout = rng.standard_normal((2, 2, 5, 4))
     _, cache = impl.dilated_conv_forward(x, w, b, 3)
     numeric = numerical_vjp(
-        lambda *a: impl.dilated_conv_forward(*a, 3)[0], (x, w, b), dout, wrt=(0, 1, 2)
+        output_of(impl.dilated_conv_forward), (x, w, b, 3), dout, wrt=(0, 1, 2)
     )
     assert_gradients(
         "dilated_conv_backward", impl.dilated_conv_backward(dout, cache), ("dx", "dw", "db"),
@@ -92,12 +92,12 @@ def test_context_module_backward_numeric(impl):
     x, dout = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((1, 2, 5, 5))
     _, cache = impl.context_module_forward(x, ws, bs, (1, 2))
     numeric = numerical_vjp(
-        lambda a, *p: impl.context_module_forward(a, list(p[:3]), list(p[3:]), (1, 2))[0],
-        (x, *ws, *bs), dout, wrt=range(7),
+        output_of(impl.context_module_forward), (x, list(ws), list(bs), (1, 2)), dout,
+        wrt=(0, 1, 2),
     )
     assert_gradients(
         "context_module_backward", impl.context_module_backward(dout, cache),
-        ("dx", "dws", "dbs"), numeric=(numeric[0], list(numeric[1:4]), list(numeric[4:])),
+        ("dx", "dws", "dbs"), numeric=numeric,
     )
 
 

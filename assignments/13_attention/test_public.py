@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_gradients, fail
 
 MHA_GRAD_NAMES = ("dx", "dWq", "dWk", "dWv", "dWo", "dbq", "dbk", "dbv", "dbo")
@@ -45,7 +45,7 @@ def test_sdpa_backward_numeric(impl):
     q, k, v, mask = _attention_inputs(131)
     dout = np.random.default_rng(132).standard_normal((2, 2, 3, 3))
     _, cache = impl.sdpa_forward(q, k, v, mask)
-    numeric = numerical_vjp(lambda *a: impl.sdpa_forward(*a, mask)[0], (q, k, v), dout, (0, 1, 2))
+    numeric = numerical_vjp(output_of(impl.sdpa_forward), (q, k, v, mask), dout, (0, 1, 2))
     assert_gradients(
         "sdpa_backward", impl.sdpa_backward(dout, cache), ("dq", "dk", "dv"), numeric=numeric
     )
@@ -90,7 +90,7 @@ def test_mha_backward_numeric(impl):
     params = _mha_params(137, 4)
     _, cache = impl.mha_forward(x, *params, 2, True)
     numeric = numerical_vjp(
-        lambda *a: impl.mha_forward(*a, 2, True)[0], (x, *params), dout, wrt=range(9)
+        output_of(impl.mha_forward), (x, *params, 2, True), dout, wrt=range(9)
     )
     assert_gradients(
         "mha_backward", impl.mha_backward(dout, cache), MHA_GRAD_NAMES, numeric=numeric,
@@ -130,7 +130,7 @@ def test_layernorm_backward_numeric(impl):
     gamma, beta = rng.standard_normal(4), rng.standard_normal(4)
     _, cache = impl.layernorm_forward(x, gamma, beta)
     numeric = numerical_vjp(
-        lambda *a: impl.layernorm_forward(*a)[0], (x, gamma, beta), dout, wrt=(0, 1, 2)
+        output_of(impl.layernorm_forward), (x, gamma, beta), dout, wrt=(0, 1, 2)
     )
     assert_gradients(
         "layernorm_backward", impl.layernorm_backward(dout, cache), ("dx", "dgamma", "dbeta"),

@@ -102,11 +102,10 @@ class RemoteFunction:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._module.call(self.__name__, args, kwargs)[0]
 
-    def map(self, arg_sets: Sequence[tuple], pick: int | None = None) -> list:
-        """``[fn(*args) for args in arg_sets]`` (or element ``pick`` of each), in one round trip."""
-        batch = [tuple(a) for a in arg_sets]
-        value = self._module.call(self.__name__, (), {}, batch=batch, pick=pick)[0]
-        if not isinstance(value, list) or len(value) != len(batch):
+    def vary(self, args: tuple, variations: list, pick: int | None = None) -> list:
+        """``fn`` at every variation of ``args`` (see ``wire.vary``), in one round trip."""
+        value = self._module.call(self.__name__, tuple(args), {}, vary=variations, pick=pick)[0]
+        if not isinstance(value, list) or len(value) != len(variations):
             raise LearnerError(f"{self.__name__}: the sandbox sent back a malformed batch")
         return value
 
@@ -265,7 +264,7 @@ class RemoteModule:
         args: tuple,
         kwargs: dict,
         return_args: bool = False,
-        batch: list | None = None,
+        vary: list | None = None,
         pick: int | None = None,
     ) -> tuple:
         sock = self._open()
@@ -289,7 +288,7 @@ class RemoteModule:
                         "kwargs": dict(kwargs),
                         "return_args": return_args,
                         "swaps": list(self._swaps),
-                        "batch": batch,
+                        "vary": vary,
                         "pick": pick,
                         "errstate": np.geterr(),
                     },

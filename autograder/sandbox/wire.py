@@ -272,3 +272,31 @@ def _finish(sock: socket.socket, prefix: bytes, resolve_provided: Any, max_frame
 def receive(sock: socket.socket, resolve_provided: Any = None, max_frame: int = MAX_FRAME) -> dict:
     """Block for one frame (``EOFError`` if the peer is gone, ``WireError`` if it is not data)."""
     return _finish(sock, _recv_exact(sock, _PREFIX.size), resolve_provided, max_frame)
+
+
+def vary(args: tuple, index: int, path: list, element: int, delta: float) -> tuple:
+    """``args`` with one number moved by ``delta``: element ``element`` (flat, C order) of the
+    array at ``path`` inside argument ``index`` (a float argument is moved itself).
+
+    Central differences send the base arguments once and a list of these variations; both
+    sides apply them with this one function. Containers along the path are copied, the moved
+    array is a new float64 array, nothing is modified in place.
+    """
+
+    def moved(value: Any, rest: list) -> Any:
+        if not rest:
+            if isinstance(value, (int, float, np.integer, np.floating)):
+                return float(value) + delta
+            array = np.array(value, dtype=np.float64, copy=True)
+            array.reshape(-1)[element] += delta
+            return array
+        key, tail = rest[0], rest[1:]
+        if isinstance(value, dict):
+            return {**value, key: moved(value[key], tail)}
+        items = list(value)
+        items[key] = moved(items[key], tail)
+        return type(value)(items)
+
+    changed = list(args)
+    changed[index] = moved(changed[index], list(path))
+    return tuple(changed)

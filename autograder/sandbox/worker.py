@@ -12,13 +12,13 @@ Zygote protocol (control socket, one request, one reply):
   is a child subreaper, so even daemonised grandchildren come back to it), empty the scratch.
 
 Session protocol (the session socket): first ``ready`` {functions: {name: parameter names}}
-or ``import_error``; then
-for each ``call`` {fn, args, kwargs, return_args, swaps, errstate[, batch, pick]} one ``return``
-{value[, args, kwargs]} or ``raise`` {type, message, where}. A ``batch`` (a list of argument
-tuples) evaluates the function once per tuple and returns the list of results (of element
-``pick`` of each result, when given). The call runs under the caller's ``np.errstate``, so a
-check that asks for floating-point errors to raise sees them raised. While a call runs, the
-learner's calls to a swapped function become ``callback`` requests answered by the trusted side.
+or ``import_error``; then for each ``call`` {fn, args, kwargs, return_args, swaps, errstate[,
+vary, pick]} one ``return`` {value[, args, kwargs]} or ``raise`` {type, message, where}.
+``vary`` (a list of variations, see ``wire.vary``) evaluates the function once per variation of
+``args`` and returns the list of results (of element ``pick`` of each, when given). The call
+runs under the caller's ``np.errstate``, so a check that asks for floating-point errors to
+raise sees them raised. While a call runs, the learner's calls to a swapped function become
+``callback`` requests answered by the trusted side.
 
 Nothing here is trusted by the grader: it only ever reads data frames back.
 """
@@ -126,14 +126,14 @@ def _serve(sock, module, provided, scratch):
         for swapped in request.get("swaps", []):
             saved[swapped] = getattr(module, swapped, None)
             setattr(module, swapped, _trampoline(sock, swapped))
-        batch, pick = request.get("batch"), request.get("pick")
+        variations, pick = request.get("vary"), request.get("pick")
         errors = request.get("errstate") or {}
         try:
             with numpy.errstate(**{k: v for k, v in errors.items() if k in ERRSTATE_KEYS}):
-                if batch is None:
+                if variations is None:
                     value = fn(*args, **kwargs)
-                else:  # many evaluations in one round trip (finite differences)
-                    value = [fn(*each, **kwargs) for each in batch]
+                else:  # finite differences: one evaluation per variation, one round trip
+                    value = [fn(*wire.vary(args, *v), **kwargs) for v in variations]
                     if pick is not None:
                         value = [result[pick] for result in value]
             reply = {"op": "return", "value": value}
