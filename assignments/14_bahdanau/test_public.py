@@ -12,6 +12,8 @@ from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_gradients
 
 DECODER_KEYS = ("Wy", "Ws", "Wc", "b", "Wout", "bout")
+GRU_DECODER_KEYS = ("Wx", "Wh", "bx", "bh", "Wout", "bout")
+GRU_CELL_GRADS = ("dx", "dh_prev", "dWx", "dWh", "dbx", "dbh")
 
 
 def _encoder(seed, n=2, t=3, d=2, h=2):
@@ -110,3 +112,66 @@ def test_decoder_step_backward_numeric(impl):
     )
     assert_gradients("decoder_step_backward", (dy, ds_prev, dcontext, dp),
                      ("dy_prev_emb", "ds_prev", "dcontext", "dp"), numeric=numeric)
+
+
+def _gru_cell_inputs(seed, n=2, d=3, s=2):
+    rng = np.random.default_rng(seed)
+    x, h_prev = rng.standard_normal((n, d)), rng.standard_normal((n, s))
+    weights = [0.8 * rng.standard_normal(size) for size in ((d, 3 * s), (s, 3 * s), 3 * s, 3 * s)]
+    return rng, (x, h_prev, *weights)  # x, h_prev, Wx, Wh, bx, bh
+
+
+@pytest.mark.points(1)
+def test_gru_cell_forward_values(impl, baked):
+    """gru_cell_forward gives the expected new state (nn.GRUCell's conventions)"""
+    _, args = _gru_cell_inputs(146)
+    h, _ = impl.gru_cell_forward(*args)
+    assert_close("gru_cell_forward h", h, baked("gru_cell", *args), tol=EXACT_TOL)
+
+
+@pytest.mark.points(2)
+def test_gru_cell_backward_numeric(impl):
+    """gru_cell_backward agrees with central differences of your gru_cell_forward"""
+    rng, args = _gru_cell_inputs(147)
+    dh = rng.standard_normal((2, 2))
+    _, cache = impl.gru_cell_forward(*args)
+    grads = impl.gru_cell_backward(dh, cache)
+    numeric = numerical_vjp(output_of(impl.gru_cell_forward), args, dh, wrt=range(6))
+    assert_gradients("gru_cell_backward", grads, GRU_CELL_GRADS, numeric=numeric)
+
+
+def _gru_decoder_inputs(seed, n=2, e=1, s=2, h2=2, v=3):
+    rng = np.random.default_rng(seed)
+    y = rng.standard_normal((n, e))
+    s_prev = rng.standard_normal((n, s))
+    context = rng.standard_normal((n, h2))
+    sizes = dict(Wx=(e + h2, 3 * s), Wh=(s, 3 * s), bx=(3 * s,), bh=(3 * s,), Wout=(s + h2, v),
+                 bout=(v,))
+    p = {key: 0.8 * rng.standard_normal(size) for key, size in sizes.items()}
+    return rng, y, s_prev, context, p
+
+
+@pytest.mark.points(1)
+def test_gru_decoder_step_forward_values(impl, baked):
+    """gru_decoder_step_forward gives the expected new state and logits"""
+    _, y, s_prev, context, p = _gru_decoder_inputs(148)
+    (s, logits), _ = impl.gru_decoder_step_forward(y, s_prev, context, p)
+    s_want, logits_want = baked("gru_decoder_step", y, s_prev, context,
+                                *(p[k] for k in GRU_DECODER_KEYS))
+    assert_close("gru_decoder_step_forward s", s, s_want, tol=EXACT_TOL)
+    assert_close("gru_decoder_step_forward logits", logits, logits_want, tol=EXACT_TOL)
+
+
+@pytest.mark.points(2)
+def test_gru_decoder_step_backward_numeric(impl):
+    """gru_decoder_step_backward agrees with central differences of your forward"""
+    rng, y, s_prev, context, p = _gru_decoder_inputs(149)
+    dout = (rng.standard_normal((2, 2)), rng.standard_normal((2, 3)))
+    _, cache = impl.gru_decoder_step_forward(y, s_prev, context, p)
+    dy, ds_prev, dcontext, dp = impl.gru_decoder_step_backward(dout, cache)
+    inputs = numerical_vjp(output_of(impl.gru_decoder_step_forward), (y, s_prev, context, p),
+                           dout, wrt=(0, 1, 2))
+    (weights,) = numerical_vjp(lambda q: impl.gru_decoder_step_forward(y, s_prev, context, q)[0],
+                               (p,), dout, wrt=(0,))
+    assert_gradients("gru_decoder_step_backward", (dy, ds_prev, dcontext, dp),
+                     ("dy_prev_emb", "ds_prev", "dcontext", "dp"), numeric=(*inputs, weights))

@@ -5,7 +5,8 @@ backward h_j], so each annotation describes its word in the context of the whole
 every target step the decoder scores each annotation against its previous state s_{i-1} with a
 small feed-forward net (additive attention), takes the softmax of the scores as an alignment
 alpha_ij, and reads the alpha-weighted average of the annotations as its context. The decoder
-here is a plain tanh RNN rather than the paper's gated unit.
+comes twice: decoder_step_* is a plain tanh RNN (the curriculum's simplification), and
+gru_decoder_step_* is the paper's gated unit, built on gru_cell_* (torch's nn.GRUCell).
 
 Layers come in pairs. ``<name>_forward(...)`` returns ``(out, cache)``; ``<name>_backward(dout,
 cache)`` returns the gradients of the loss with respect to the forward's inputs, in argument
@@ -14,7 +15,8 @@ its own forward and hands them to your backward, so read only the documented key
 
 Dimensions: N sentences in a minibatch, T source positions (equal within a batch: bucket by
 length), D source embedding size, H hidden units per encoder direction (annotations have 2H),
-S decoder state size, A attention size, E target embedding size, V target vocabulary size.
+S decoder state size, A attention size, E target embedding size, V target vocabulary size;
+the GRU cell on its own reads inputs of size D and keeps a state of size S.
 Arrays are float64 except src_mask (bool). Never modify an argument in place.
 """
 
@@ -227,5 +229,149 @@ def decoder_step_backward(dout, cache):
     dy_prev_emb = dpre @ cache["Wy"].T  # (N, E)
     ds_prev = dpre @ cache["Ws"].T  # (N, S)
     dcontext = dfeatures[:, size:] + dpre @ cache["Wc"].T  # (N, 2H)
+    ### END SOLUTION
+    return dy_prev_emb, ds_prev, dcontext, dp
+
+
+def gru_cell_forward(x, h_prev, Wx, Wh, bx, bh):
+    """One step of a gated recurrent unit, with torch's nn.GRUCell conventions.
+
+    The last axis of Wx, Wh, bx and bh holds three blocks of S columns, in the order r, z, n:
+
+        r = sigmoid(x Wx_r + bx_r + h_prev Wh_r + bh_r)           reset gate
+        z = sigmoid(x Wx_z + bx_z + h_prev Wh_z + bh_z)           update gate
+        n = tanh(x Wx_n + bx_n + r * (h_prev Wh_n + bh_n))        candidate state
+        h = (1 - z) * n + z * h_prev
+
+    The reset gate multiplies the hidden projection together with its bias bh_n, as torch
+    does (the paper and some textbooks apply it to h_prev before the matrix). z near 1 keeps
+    the old state; z near 0 replaces it with the candidate.
+
+    Inputs:
+    - x: input, of shape (N, D)
+    - h_prev: previous state, of shape (N, S)
+    - Wx: input weights, of shape (D, 3S)
+    - Wh: recurrent weights, of shape (S, 3S)
+    - bx: input bias, of shape (3S,)
+    - bh: recurrent bias, of shape (3S,)
+
+    Returns a tuple of:
+    - h: the new state, of shape (N, S)
+    - cache: dict with keys "x", "h_prev", "Wx", "Wh" (the inputs), "r", "z", "n" (N, S): the
+      gates and the candidate, and "hn" (N, S): h_prev Wh_n + bh_n, the part r multiplies
+    """
+    ### BEGIN SOLUTION
+    # TODO: both projections at once (each (N, 3S)), a sigmoid that only ever exponentiates
+    # TODO: numbers <= 0, then the reset gate scales the hidden part of the candidate.
+    size = h_prev.shape[1]
+    from_x = x @ Wx + bx  # (N, 3S)
+    from_h = h_prev @ Wh + bh  # (N, 3S)
+    pre = from_x[:, : 2 * size] + from_h[:, : 2 * size]  # (N, 2S): r and z before the sigmoid
+    small = np.exp(-np.abs(pre))  # in (0, 1], never overflows
+    gates = np.where(pre >= 0, 1.0, small) / (1.0 + small)  # (N, 2S)
+    r, z = gates[:, :size], gates[:, size:]  # (N, S) each
+    hn = from_h[:, 2 * size :]  # (N, S)
+    n = np.tanh(from_x[:, 2 * size :] + r * hn)  # (N, S)
+    h = (1.0 - z) * n + z * h_prev  # (N, S)
+    cache = {"x": x, "h_prev": h_prev, "Wx": Wx, "Wh": Wh, "r": r, "z": z, "n": n, "hn": hn}
+    ### END SOLUTION
+    return h, cache
+
+
+def gru_cell_backward(dh, cache):
+    """Backward pass of gru_cell_forward.
+
+    Inputs:
+    - dh: upstream gradient of h, of shape (N, S)
+    - cache: dict from gru_cell_forward (keys listed there)
+
+    Returns a tuple of:
+    - dx: of shape (N, D)
+    - dh_prev: of shape (N, S)
+    - dWx: of shape (D, 3S);  dWh: of shape (S, 3S)
+    - dbx: of shape (3S,);  dbh: of shape (3S,)
+    """
+    ### BEGIN SOLUTION
+    # TODO: h_prev is reached directly (through z * h_prev) and through all three blocks of
+    # TODO: h_prev Wh. The n block of the hidden projection sees its gradient scaled by r.
+    r, z, n, hn, h_prev = (cache[key] for key in ("r", "z", "n", "hn", "h_prev"))
+    dpre_n = dh * (1.0 - z) * (1.0 - n**2)  # (N, S)
+    dpre_r = dpre_n * hn * r * (1.0 - r)  # (N, S)
+    dpre_z = dh * (h_prev - n) * z * (1.0 - z)  # (N, S)
+    dfrom_x = np.concatenate([dpre_r, dpre_z, dpre_n], axis=1)  # (N, 3S)
+    dfrom_h = np.concatenate([dpre_r, dpre_z, dpre_n * r], axis=1)  # (N, 3S)
+    dx = dfrom_x @ cache["Wx"].T  # (N, D)
+    dh_prev = dh * z + dfrom_h @ cache["Wh"].T  # (N, S)
+    dWx = cache["x"].T @ dfrom_x  # (D, 3S)
+    dWh = h_prev.T @ dfrom_h  # (S, 3S)
+    dbx, dbh = dfrom_x.sum(axis=0), dfrom_h.sum(axis=0)  # (3S,) each
+    ### END SOLUTION
+    return dx, dh_prev, dWx, dWh, dbx, dbh
+
+
+def gru_decoder_step_forward(y_prev_emb, s_prev, context, p):
+    """One step of the paper's gated decoder, fed the previous target word and the context.
+
+        s = gru_cell([y_prev_emb, context], s_prev)     (gru_cell_forward, Wx reads E + 2H)
+        logits = [s, context] Wout + bout
+
+    Call gru_cell_forward by its module-level name (the grader may swap in its own).
+
+    Inputs:
+    - y_prev_emb: embedding of the previous target word, of shape (N, E)
+    - s_prev: previous decoder state, of shape (N, S)
+    - context: this step's context from the attention, of shape (N, 2H)
+    - p: dict with "Wx" (E + 2H, 3S), "Wh" (S, 3S), "bx" (3S,), "bh" (3S,): the cell's
+      weights, and "Wout" (S + 2H, V), "bout" (V,): the output layer
+
+    Returns a tuple of:
+    - (s, logits): the new state (N, S) and the output scores (N, V)
+    - cache: dict with keys "y_prev_emb", "context" (the inputs), "s" (N, S), "Wout" (the
+      weights), and the cell's cache under "cell." + each of its keys ("cell.x", "cell.h_prev",
+      "cell.Wx", "cell.Wh", "cell.r", "cell.z", "cell.n", "cell.hn")
+    """
+    ### BEGIN SOLUTION
+    # TODO: the cell reads the word and the context side by side; the output layer reads the
+    # TODO: new state and the context. Keep the cell's cache under prefixed keys.
+    inputs = np.concatenate([y_prev_emb, context], axis=1)  # (N, E + 2H)
+    s, cell_cache = gru_cell_forward(inputs, s_prev, p["Wx"], p["Wh"], p["bx"], p["bh"])
+    logits = np.hstack([s, context]) @ p["Wout"] + p["bout"]  # (N, V)
+    cache = {"cell." + key: value for key, value in cell_cache.items()}
+    cache.update(y_prev_emb=y_prev_emb, context=context, s=s, Wout=p["Wout"])
+    ### END SOLUTION
+    return (s, logits), cache
+
+
+def gru_decoder_step_backward(dout, cache):
+    """Backward pass of gru_decoder_step_forward.
+
+    Call gru_cell_backward by its module-level name, on the cell's cache rebuilt from the
+    "cell." keys.
+
+    Inputs:
+    - dout: a tuple (ds, dlogits): upstream gradients of s (N, S) and of logits (N, V)
+    - cache: dict from gru_decoder_step_forward (keys listed there)
+
+    Returns a tuple of:
+    - dy_prev_emb: of shape (N, E)
+    - ds_prev: of shape (N, S)
+    - dcontext: of shape (N, 2H)
+    - dp: dict of gradients keyed and shaped like p: "Wx", "Wh", "bx", "bh", "Wout", "bout"
+    """
+    ### BEGIN SOLUTION
+    # TODO: s gets gradient from the next step and from the logits; the cell's input gradient
+    # TODO: splits back into the word's part and the context's, which also reached the logits.
+    ds, dlogits = dout
+    s, context = cache["s"], cache["context"]
+    readout = np.hstack([s, context])  # (N, S + 2H)
+    dreadout = dlogits @ cache["Wout"].T  # (N, S + 2H)
+    cell_cache = {key[5:]: value for key, value in cache.items() if key.startswith("cell.")}
+    dinputs, ds_prev, dWx, dWh, dbx, dbh = gru_cell_backward(
+        ds + dreadout[:, : s.shape[1]], cell_cache
+    )
+    words = cache["y_prev_emb"].shape[1]
+    dy_prev_emb = dinputs[:, :words]  # (N, E)
+    dcontext = dinputs[:, words:] + dreadout[:, s.shape[1] :]  # (N, 2H)
+    dp = dict(Wx=dWx, Wh=dWh, bx=dbx, bh=dbh, Wout=readout.T @ dlogits, bout=dlogits.sum(axis=0))
     ### END SOLUTION
     return dy_prev_emb, ds_prev, dcontext, dp

@@ -1,11 +1,14 @@
 """Hidden checks for paper 14.
 
 The encoder is compared with torch's bidirectional nn.RNN, the attention and the decoder step
-with autograd of their formulas (the masked softmax through masked_fill(-inf)). Every backward
-is compared with autograd and with central differences of the reference forward, on caches built
-by the trusted solution (independent credit). The encoder runs through up to 5 steps in each
-direction. Edge cases: T = 1 (alpha = 1), N = 1, a row with a single unmasked position, and
-scores of several hundred (the softmax must shift by its maximum).
+with autograd of their formulas (the masked softmax through masked_fill(-inf)), the GRU cell
+with nn.GRUCell (and, chained through 4 steps, nn.GRU), the gated decoder step with autograd of
+nn.GRUCell and the output layer. Every backward is compared with autograd and with central
+differences of the reference forward, on caches built by the trusted solution (independent
+credit); the gated decoder step is graded with the solution's GRU cell swapped in. The encoder
+runs through up to 5 steps in each direction. Edge cases: T = 1 (alpha = 1), N = 1, D = 1,
+S = 1, a row with a single unmasked position, scores of several hundred (the softmax must shift
+by its maximum) and gate pre-activations of +-800 (the sigmoid must not overflow).
 """
 
 import functools
@@ -22,6 +25,7 @@ from autograder.testing import (
     call_unmutated,
     fail,
     frozen,
+    using_solution,
 )
 
 BIRNN_CASES = [(2, 4, 3, 2), (1, 1, 2, 3), (3, 5, 2, 2)]  # (N, T, D, H)
@@ -36,6 +40,14 @@ ATTENTION_CASES = [
 
 DECODER_CASES = [(2, 3, 4, 4, 5), (1, 2, 2, 2, 3), (3, 4, 3, 6, 2)]  # (N, E, S, 2H, V)
 DECODER_PARAMS = ("Wy", "Ws", "Wc", "b", "Wout", "bout")
+
+GRU_CELL_CASES = [(3, 4, 3), (1, 2, 2), (2, 1, 1), (4, 3, 1)]  # (N, D, S)
+GRU_CELL_GRADS = ("dx", "dh_prev", "dWx", "dWh", "dbx", "dbh")
+GRU_SEQUENCE = (2, 4, 3, 3)  # (N, T, D, S): the cell chained through T steps
+GRU_DECODER_CASES = [(2, 3, 3, 4, 5), (1, 2, 1, 2, 3), (3, 1, 2, 2, 2)]  # (N, E, S, 2H, V)
+GRU_DECODER_PARAMS = ("Wx", "Wh", "bx", "bh", "Wout", "bout")
+GRU_CELL_KEYS = ("x", "h_prev", "Wx", "Wh", "r", "z", "n", "hn")
+GRU_CELL_FUNCTIONS = ("gru_cell_forward", "gru_cell_backward")
 
 
 def _rng(seed, *case):
@@ -273,3 +285,203 @@ def test_decoder_step_backward(impl, sol, ref, seed):
             f"decoder_step_backward (N={n}, E={e}, S={s}, 2H={h2}, V={v})", got,
             ("dy_prev_emb", "ds_prev", "dcontext", "dp"), autograd=expected, numeric=numeric,
         )
+
+
+def _gru_weights(rng, d, s, scale=0.7):
+    """Wx (D, 3S), Wh (S, 3S), bx, bh (3S,): gate blocks r, z, n along the last axis."""
+    return tuple(scale * rng.standard_normal(shape) for shape in ((d, 3 * s), (s, 3 * s),
+                                                                  (3 * s,), (3 * s,)))
+
+
+@functools.cache
+def gru_cell_case(ref, seed, k):
+    n, d, s = GRU_CELL_CASES[k]
+    rng = _rng(seed, 6, k)
+    args = (rng.standard_normal((n, d)), rng.standard_normal((n, s)), *_gru_weights(rng, d, s))
+    dh = rng.standard_normal((n, s))
+    h, grads = torchref.vjp(ref.gru_cell, args, dh)
+    numeric = numerical_vjp(
+        lambda *a: torchref.forward(ref.gru_cell, *a), args, dh, wrt=range(6)
+    )
+    return frozen((args, dh, h, grads, numeric))
+
+
+@pytest.mark.points(2)
+def test_gru_cell_forward(impl, ref, seed):
+    """gru_cell_forward matches torch's nn.GRUCell (weight_ih = Wx.T, weight_hh = Wh.T)"""
+    for k, (n, d, s) in enumerate(GRU_CELL_CASES):
+        args, _, h, _, _ = gru_cell_case(ref, seed, k)
+        got, cache = call_unmutated(impl.gru_cell_forward, *args)
+        assert_close(f"gru_cell_forward h (N={n}, D={d}, S={s})", got, h)
+        _expect_keys("gru_cell_forward", cache, GRU_CELL_KEYS)
+
+
+@pytest.mark.points(3)
+def test_gru_cell_backward(impl, sol, ref, seed):
+    """gru_cell_backward matches torch autograd and central differences"""
+    for k, (n, d, s) in enumerate(GRU_CELL_CASES):
+        args, dh, _, grads, numeric = gru_cell_case(ref, seed, k)
+        _, cache = sol.gru_cell_forward(*args)
+        got = call_unmutated(impl.gru_cell_backward, dh, cache)
+        assert_gradients(f"gru_cell_backward (N={n}, D={d}, S={s})", got, GRU_CELL_GRADS,
+                         autograd=grads, numeric=numeric)
+
+
+@functools.cache
+def gru_sequence_case(ref, seed):
+    n, t, d, s = GRU_SEQUENCE
+    rng = _rng(seed, 7)
+    args = (rng.standard_normal((n, t, d)), rng.standard_normal((n, s)), *_gru_weights(rng, d, s))
+    dstates = rng.standard_normal((n, t, s))
+    _, grads = torchref.vjp(ref.gru, args, dstates)
+    numeric = numerical_vjp(lambda *a: torchref.forward(ref.gru, *a), args, dstates, wrt=range(6))
+    return frozen((args, dstates, grads, numeric))
+
+
+@pytest.mark.points(1)
+def test_gru_cell_backward_through_time(impl, sol, ref, seed):
+    """gru_cell_backward chained through 4 steps gives nn.GRU's gradients (BPTT)"""
+    n, t, d, s = GRU_SEQUENCE
+    (xs, h0, *weights), dstates, grads, numeric = gru_sequence_case(ref, seed)
+    caches, h = [], h0
+    for step in range(t):
+        h, cache = sol.gru_cell_forward(xs[:, step], h, *weights)
+        caches.append(cache)
+    dxs, dcarry = np.zeros_like(xs), np.zeros_like(h0)
+    totals = [np.zeros_like(w) for w in weights]
+    for step in reversed(range(t)):
+        got = call_unmutated(impl.gru_cell_backward, dstates[:, step] + dcarry, caches[step])
+        if not isinstance(got, tuple) or len(got) != 6:
+            fail("gru_cell_backward should return (dx, dh_prev, dWx, dWh, dbx, dbh)")
+        for name, value, like in zip(GRU_CELL_GRADS, got, (xs[:, 0], h0, *weights)):
+            if not isinstance(value, np.ndarray) or value.shape != like.shape:
+                fail(f"gru_cell_backward: {name} should be an array of shape {like.shape}")
+        dxs[:, step], dcarry = got[0], got[1]
+        totals = [total + g for total, g in zip(totals, got[2:])]
+    assert_gradients(
+        f"gru_cell_backward chained through T={t} steps of a GRU (N={n}, D={d}, S={s}); dxs "
+        "stacks each step's dx, dh0 is the last dh_prev, the weight gradients are summed",
+        (dxs, dcarry, *totals), ("dxs", "dh0", "dWx", "dWh", "dbx", "dbh"),
+        autograd=grads, numeric=numeric,
+    )
+
+
+@pytest.mark.points(1)
+def test_gru_cell_saturated_gates(impl, sol, seed):
+    """saturated gates: z = 1 copies h_prev and dh; r = z = 0 forgets h_prev; no overflow"""
+    rng = _rng(seed, 8)
+    n, d, s = 3, 2, 4
+    x, h_prev, dh = (rng.standard_normal((n, d)), rng.standard_normal((n, s)),
+                     rng.standard_normal((n, s)))
+    Wx, Wh, bx, bh = _gru_weights(rng, d, s, scale=1.0)
+    keep, forget = bx.copy(), bx.copy()
+    keep[s : 2 * s] = 800.0  # update gate shut: z = 1
+    forget[: 2 * s] = -800.0  # reset gate shut and update gate open: r = z = 0
+    candidate = np.tanh(x @ Wx[:, 2 * s :] + bx[2 * s :])  # n with r = 0: no trace of h_prev
+    zero = {"dWh": np.zeros_like(Wh), "dbh": np.zeros_like(bh)}
+    for label, bias, h_want, want in (
+        ("z = 1 (bx_z = 800)", keep, h_prev,
+         {"dx": np.zeros_like(x), "dh_prev": dh, "dWx": np.zeros_like(Wx),
+          "dbx": np.zeros_like(bx), **zero}),
+        ("r = z = 0 (bx_r = bx_z = -800)", forget, candidate,
+         {"dh_prev": np.zeros_like(h_prev), **zero}),
+    ):
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                h, _ = impl.gru_cell_forward(x, h_prev, Wx, Wh, bias, bh)
+                _, cache = sol.gru_cell_forward(x, h_prev, Wx, Wh, bias, bh)
+                grads = impl.gru_cell_backward(dh, cache)
+        except FloatingPointError:
+            fail(f"gru_cell with {label}: np.exp overflowed at gate pre-activations of about "
+                 "+-800. Exponentiate only numbers <= 0 (np.where evaluates both branches)")
+        assert_close(f"gru_cell_forward h with {label} (should be "
+                     f"{'h_prev' if h_want is h_prev else 'tanh(x Wx_n + bx_n)'})",
+                     h, h_want, tol=EXACT_TOL, against="the saturated-gate value")
+        if not isinstance(grads, tuple) or len(grads) != 6:
+            fail("gru_cell_backward should return (dx, dh_prev, dWx, dWh, dbx, dbh)")
+        got = dict(zip(GRU_CELL_GRADS, grads))
+        for name, value in want.items():
+            assert_close(f"gru_cell_backward {name} with {label}", got[name], value,
+                         tol=EXACT_TOL, against="the saturated-gate value")
+
+
+@functools.cache
+def gru_decoder_case(ref, seed, k):
+    n, e, s, h2, v = GRU_DECODER_CASES[k]
+    rng = _rng(seed, 9, k)
+    y, s_prev, context = (rng.standard_normal((n, e)), rng.standard_normal((n, s)),
+                          rng.standard_normal((n, h2)))
+    p = dict(zip(("Wx", "Wh", "bx", "bh"), _gru_weights(rng, e + h2, s)))
+    p.update(Wout=0.7 * rng.standard_normal((s + h2, v)), bout=0.7 * rng.standard_normal(v))
+    dout = (rng.standard_normal((n, s)), rng.standard_normal((n, v)))
+    flat = (y, s_prev, context, *(p[name] for name in GRU_DECODER_PARAMS))
+    out, grads = torchref.vjp(ref.gru_decoder_step, flat, dout)
+    numeric = numerical_vjp(
+        lambda *a: torchref.forward(ref.gru_decoder_step, *a), flat, dout, wrt=range(9)
+    )
+    expected = (*grads[:3], dict(zip(GRU_DECODER_PARAMS, grads[3:])))
+    numeric = (*numeric[:3], dict(zip(GRU_DECODER_PARAMS, numeric[3:])))
+    return frozen((y, s_prev, context, p, dout, out, expected, numeric))
+
+
+@pytest.mark.points(2)
+def test_gru_decoder_step_forward(impl, sol, ref, seed):
+    """gru_decoder_step_forward: s and logits match nn.GRUCell and the output layer"""
+    for k, (n, e, s, h2, v) in enumerate(GRU_DECODER_CASES):
+        y, s_prev, context, p, _, (s_ref, logits_ref), _, _ = gru_decoder_case(ref, seed, k)
+        with using_solution(impl, sol, *GRU_CELL_FUNCTIONS):
+            got, cache = call_unmutated(impl.gru_decoder_step_forward, y, s_prev, context, p)
+        label = f"N={n}, E={e}, S={s}, 2H={h2}, V={v}; your module's gru_cell_* were ours"
+        if not isinstance(got, tuple) or len(got) != 2:
+            fail("gru_decoder_step_forward should return ((s, logits), cache)")
+        assert_close(f"gru_decoder_step_forward s ({label})", got[0], s_ref)
+        assert_close(f"gru_decoder_step_forward logits ({label})", got[1], logits_ref)
+        _expect_keys("gru_decoder_step_forward", cache, ("y_prev_emb", "context", "s", "Wout",
+                                                         *("cell." + k for k in GRU_CELL_KEYS)))
+
+
+@pytest.mark.points(3)
+def test_gru_decoder_step_backward(impl, sol, ref, seed):
+    """gru_decoder_step_backward matches torch autograd and central differences"""
+    for k, (n, e, s, h2, v) in enumerate(GRU_DECODER_CASES):
+        y, s_prev, context, p, dout, _, expected, numeric = gru_decoder_case(ref, seed, k)
+        _, cache = sol.gru_decoder_step_forward(y, s_prev, context, p)
+        with using_solution(impl, sol, *GRU_CELL_FUNCTIONS):
+            got = call_unmutated(impl.gru_decoder_step_backward, dout, cache)
+        assert_gradients(
+            f"gru_decoder_step_backward (N={n}, E={e}, S={s}, 2H={h2}, V={v}; your module's "
+            "gru_cell_* were ours)", got, ("dy_prev_emb", "ds_prev", "dcontext", "dp"),
+            autograd=expected, numeric=numeric,
+        )
+
+
+@pytest.mark.points(1)
+def test_gru_decoder_step_update_gate_closed(impl, sol, seed):
+    """with the update gate shut, the gated decoder step keeps s_prev and passes ds through"""
+    rng = _rng(seed, 10)
+    n, e, s, h2, v = 3, 2, 3, 4, 2
+    y, s_prev, context = (rng.standard_normal((n, e)), rng.standard_normal((n, s)),
+                          rng.standard_normal((n, h2)))
+    p = dict(zip(("Wx", "Wh", "bx", "bh"), _gru_weights(rng, e + h2, s, scale=1.0)))
+    p.update(Wout=rng.standard_normal((s + h2, v)), bout=rng.standard_normal(v))
+    p["bx"][s : 2 * s] = 800.0  # z = 1: s = s_prev exactly
+    ds, dlogits = rng.standard_normal((n, s)), rng.standard_normal((n, v))
+    with using_solution(impl, sol, *GRU_CELL_FUNCTIONS):
+        out, _ = impl.gru_decoder_step_forward(y, s_prev, context, p)
+        _, cache = sol.gru_decoder_step_forward(y, s_prev, context, p)
+        grads = call_unmutated(impl.gru_decoder_step_backward, (ds, dlogits), cache)
+    if not isinstance(out, tuple) or len(out) != 2:
+        fail("gru_decoder_step_forward should return ((s, logits), cache)")
+    assert_close("gru_decoder_step_forward s with z = 1 (should be s_prev)", out[0], s_prev,
+                 tol=EXACT_TOL, against="s_prev")
+    if not isinstance(grads, tuple) or len(grads) != 4:
+        fail("gru_decoder_step_backward should return (dy_prev_emb, ds_prev, dcontext, dp)")
+    through_s = dlogits @ p["Wout"][:s].T  # what the logits send back to s (= s_prev here)
+    assert_close("gru_decoder_step_backward ds_prev with z = 1 (should be ds plus what the "
+                 "logits send to s)", grads[1], ds + through_s, tol=EXACT_TOL,
+                 against="ds + dlogits Wout[:S].T")
+    assert_close("gru_decoder_step_backward dy_prev_emb with z = 1 (the word is ignored)",
+                 grads[0], np.zeros_like(y), tol=EXACT_TOL, against="0")
+    assert_close("gru_decoder_step_backward dcontext with z = 1 (only the output layer reads "
+                 "it)", grads[2], dlogits @ p["Wout"][s:].T, tol=EXACT_TOL,
+                 against="dlogits Wout[S:].T")
