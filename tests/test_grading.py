@@ -251,3 +251,39 @@ def test_a_killed_batch_resumes_without_losing_or_duplicating(tmp_path):
         command + ["--force"], cwd=REPO, capture_output=True, text=True, timeout=300
     )
     assert "6 graded, 0 already done" in again.stdout
+
+
+@pytest.mark.parametrize("policy", ["message", "name", "hidden"])
+def test_hidden_feedback_follows_the_assignments_policy(course_copy, policy):
+    from autograder.grading import feedback
+    from autograder.grading.grader import Grader
+    from autograder.grading.results import gradescope_results
+    from autograder.grading.submissions import Submission
+
+    toml = course_copy.root / "assignments/26_cs231n/assignment.toml"
+    toml.write_text(toml.read_text().replace('hidden_feedback = "message"',
+                                             f'hidden_feedback = "{policy}"'))
+    assignment = course_copy.get(26)
+    solution = assignment.solution_path.read_text()
+    wrong = solution.replace("db = dout.sum(axis=0)", "db = dout.mean(axis=0)")
+    grader = Grader(course_copy, ISOLATION)
+    try:
+        graded = grader.grade(assignment, Submission("learner", {assignment.module_file:
+                                                                  wrong.encode()}))
+    finally:
+        grader.close()
+    tests = {t["extra_data"]["check"]: t for t in gradescope_results(graded)["tests"]}
+    hidden = tests["hidden::test_affine_backward"]
+    public = tests["public::test_affine_backward_numeric"]
+    page = feedback.markdown(graded)
+    assert "diagnosis" in public["output"] and public["visibility"] == "visible"
+    if policy == "message":
+        assert "affine_backward" in hidden["output"] and hidden["visibility"] == "visible"
+        assert "affine_backward (x of shape" in page
+    elif policy == "name":
+        assert hidden["output"] == "This hidden check did not pass."
+        assert "affine_backward (x of shape" not in page and "affine_backward matches torch" in page
+    else:
+        assert hidden["visibility"] == "after_published"
+        assert "affine_backward matches torch" not in page
+        assert "Hidden checks: 13/15 points" in page
