@@ -59,12 +59,15 @@ def main() -> None:
         runner.run_checks(checks, fixtures)
         cold = time.perf_counter() - start
         warm = best_of(3, runner.run_checks, checks, fixtures)
-        submission = Submission("bench", {assignment.module_file:
-                                          assignment.solution_path.read_bytes()})
+        submission = Submission(
+            "bench", {assignment.module_file: assignment.solution_path.read_bytes()}
+        )
         sandboxed = best_of(3, grader.grade, assignment, submission)
         hidden = sum(c.kind == "hidden" for c in checks)
-        lines.append(f"| {assignment.key} | {len(checks)} ({hidden}) | {assignment.points:g} | "
-                     f"{cold:.2f} | {warm:.3f} | {sandboxed:.3f} |")
+        lines.append(
+            f"| {assignment.key} | {len(checks)} ({hidden}) | {assignment.points:g} | "
+            f"{cold:.2f} | {warm:.3f} | {sandboxed:.3f} |"
+        )
         print(lines[-1], flush=True)
     grader.close()
     write_section("checks-benchmark", "\n".join(lines))

@@ -58,21 +58,46 @@ def cases():
     alexnet = load("07_alexnet", "alexnet_layers")
     dilated = load("11_dilated_conv", "dilated_conv")
     # (label, (N, C, H, W), (F, C, k, k), numpy forward, numpy backward, torch kwargs)
-    yield ("07 conv_forward/backward, 3x3 pad 1", (8, 16, 16, 16), (16, 16, 3, 3),
-           lambda x, w, b: alexnet.conv_forward(x, w, b, 1, 1), alexnet.conv_backward,
-           {"padding": 1})
-    yield ("07 conv, notebook size: 5x5 pad 2", (32, 3, 32, 32), (8, 3, 5, 5),
-           lambda x, w, b: alexnet.conv_forward(x, w, b, 1, 2), alexnet.conv_backward,
-           {"padding": 2})
-    yield ("07 conv, 3x3 stride 2 pad 1", (8, 16, 16, 16), (16, 16, 3, 3),
-           lambda x, w, b: alexnet.conv_forward(x, w, b, 2, 1), alexnet.conv_backward,
-           {"padding": 1, "stride": 2})
-    yield ("11 dilated_conv, 3x3 dilation 2", (8, 16, 16, 16), (16, 16, 3, 3),
-           lambda x, w, b: dilated.dilated_conv_forward(x, w, b, 2),
-           dilated.dilated_conv_backward, {"padding": 2, "dilation": 2})
-    yield ("11 dilated_conv, notebook size: C = 2, 64x64, dilation 8", (8, 2, 64, 64),
-           (2, 2, 3, 3), lambda x, w, b: dilated.dilated_conv_forward(x, w, b, 8),
-           dilated.dilated_conv_backward, {"padding": 8, "dilation": 8})
+    yield (
+        "07 conv_forward/backward, 3x3 pad 1",
+        (8, 16, 16, 16),
+        (16, 16, 3, 3),
+        lambda x, w, b: alexnet.conv_forward(x, w, b, 1, 1),
+        alexnet.conv_backward,
+        {"padding": 1},
+    )
+    yield (
+        "07 conv, notebook size: 5x5 pad 2",
+        (32, 3, 32, 32),
+        (8, 3, 5, 5),
+        lambda x, w, b: alexnet.conv_forward(x, w, b, 1, 2),
+        alexnet.conv_backward,
+        {"padding": 2},
+    )
+    yield (
+        "07 conv, 3x3 stride 2 pad 1",
+        (8, 16, 16, 16),
+        (16, 16, 3, 3),
+        lambda x, w, b: alexnet.conv_forward(x, w, b, 2, 1),
+        alexnet.conv_backward,
+        {"padding": 1, "stride": 2},
+    )
+    yield (
+        "11 dilated_conv, 3x3 dilation 2",
+        (8, 16, 16, 16),
+        (16, 16, 3, 3),
+        lambda x, w, b: dilated.dilated_conv_forward(x, w, b, 2),
+        dilated.dilated_conv_backward,
+        {"padding": 2, "dilation": 2},
+    )
+    yield (
+        "11 dilated_conv, notebook size: C = 2, 64x64, dilation 8",
+        (8, 2, 64, 64),
+        (2, 2, 3, 3),
+        lambda x, w, b: dilated.dilated_conv_forward(x, w, b, 8),
+        dilated.dilated_conv_backward,
+        {"padding": 8, "dilation": 8},
+    )
 
 
 def time_case(rng, x_shape, w_shape, forward, backward, kwargs, repeat):
@@ -123,9 +148,11 @@ def main() -> None:
     ]
     for label, x_shape, w_shape, forward, backward, kwargs in cases():
         timings = time_case(rng, x_shape, w_shape, forward, backward, kwargs, args.repeat)
-        lines.append(f"| {label} | {x_shape} | {w_shape} | "
-                     + " | ".join(f"{t:.2f}" for t in timings)
-                     + f" | {timings[2] / timings[3]:.1f}x |")
+        lines.append(
+            f"| {label} | {x_shape} | {w_shape} | "
+            + " | ".join(f"{t:.2f}" for t in timings)
+            + f" | {timings[2] / timings[3]:.1f}x |"
+        )
         print(lines[-1], flush=True)
     write_section("conv-benchmark", "\n".join(lines))
 

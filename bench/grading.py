@@ -4,13 +4,15 @@
 
 (a) `s30 grade` in the bubblewrap sandbox, 1 and 2 workers; (b) the same with process-only
 isolation; (c) one plain `pytest --impl` process per submission (public + hidden checks, two at
-a time), the usual way to autograde; (d) nbgrader / otter-grader, when installed. Submissions
-are honest and buggy (mutants) learners; none hangs, so no time limit is waited out.
+a time), the usual way to autograde; (d) `nbgrader autograde` on a notebook version doing the
+same checks (--nbgrader). Submissions are honest and buggy (mutants) learners; none hangs, so
+no time limit is waited out.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -50,9 +52,17 @@ def time_grader(submissions: Path, isolation: Isolation, jobs: int) -> tuple[flo
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     stamps: list[float] = []
     start = time.perf_counter()
-    grade_batch(Course(REPO), submissions, out, only=["26_cs231n"], jobs=jobs, force=True,
-                isolation=isolation, show_progress=False,
-                on_result=lambda _: stamps.append(time.perf_counter()))
+    grade_batch(
+        Course(REPO),
+        submissions,
+        out,
+        only=["26_cs231n"],
+        jobs=jobs,
+        force=True,
+        isolation=isolation,
+        show_progress=False,
+        on_result=lambda _: stamps.append(time.perf_counter()),
+    )
     wall = time.perf_counter() - start
     shutil.rmtree(out)
     warm = stamps[jobs:]  # after each worker's first (cold) submission
@@ -62,10 +72,24 @@ def time_grader(submissions: Path, isolation: Isolation, jobs: int) -> tuple[flo
 
 def time_pytest(paths: list[Path]) -> float:
     """Seconds per submission with one pytest process per submission, two at a time."""
+
     def run(path: Path) -> None:
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                        "assignments/26_cs231n", "solutions/26_cs231n", "--impl", str(path)],
-                       cwd=REPO, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "assignments/26_cs231n",
+                "solutions/26_cs231n",
+                "--impl",
+                str(path),
+            ],
+            cwd=REPO,
+            capture_output=True,
+        )
 
     start = time.perf_counter()
     with ThreadPoolExecutor(2) as pool:
@@ -73,10 +97,56 @@ def time_pytest(paths: list[Path]) -> float:
     return (time.perf_counter() - start) / len(paths)
 
 
+def nbgrader_timing(nbgrader: str, count: int) -> dict:
+    """Run bench/nbgrader_bench.py with the Python of nbgrader's environment."""
+    python = Path(nbgrader).parent / "python"
+    done = subprocess.run(
+        [
+            str(python),
+            str(REPO / "bench" / "nbgrader_bench.py"),
+            "--nbgrader",
+            nbgrader,
+            "--submissions",
+            str(count),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def s30_scores(folder: Path, isolation: Isolation, names: list[str]) -> dict[str, float]:
+    """Our scores for the same learners (the same honest / mutant mix, the same names)."""
+    subset = Path(tempfile.mkdtemp(prefix="bench-subset-"))
+    for name in names:
+        shutil.copytree(folder / name, subset / name)
+    out = Path(tempfile.mkdtemp(prefix="bench-out-"))
+    report = grade_batch(
+        Course(REPO),
+        subset,
+        out,
+        only=["26_cs231n"],
+        jobs=2,
+        isolation=isolation,
+        show_progress=False,
+    )
+    scores = {row["learner"]: row["score"] for row in report.rows}
+    shutil.rmtree(subset)
+    shutil.rmtree(out)
+    return scores
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--submissions", type=int, default=200)
-    parser.add_argument("--pytest-submissions", type=int, default=12)
+    parser.add_argument(
+        "--pytest-submissions",
+        type=int,
+        default=12,
+        help="submissions for the slow graders (pytest, nbgrader)",
+    )
+    parser.add_argument("--nbgrader", help="an nbgrader executable (see bench/nbgrader_bench.py)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-subs-"))
     paths = make_submissions(folder, args.submissions)
@@ -84,16 +154,45 @@ def main() -> None:
     uid, gid = sandbox_ids()
     process = Isolation(PROCESS, uid, gid, "benchmark")
     rows = []
-    for label, isolation, jobs in [(f"s30 grade, {sandbox.mode}, 2 workers", sandbox, 2),
-                                   (f"s30 grade, {sandbox.mode}, 1 worker", sandbox, 1),
-                                   ("s30 grade, process-only, 2 workers", process, 2)]:
+    for label, isolation, jobs in [
+        (f"s30 grade, {sandbox.mode}, 2 workers", sandbox, 2),
+        (f"s30 grade, {sandbox.mode}, 1 worker", sandbox, 1),
+        ("s30 grade, process-only, 2 workers", process, 2),
+    ]:
         wall, steady = time_grader(folder, isolation, jobs)
-        rows.append((label, args.submissions, wall, wall / args.submissions, steady / jobs))
+        rows.append((label, args.submissions, wall, wall / args.submissions, steady))
         print(rows[-1], flush=True)
     per = time_pytest(paths[: args.pytest_submissions])
-    rows.append(("pytest --impl, one process per submission, 2 at a time",
-                 args.pytest_submissions, per * args.pytest_submissions, per, per))
+    rows.append(
+        (
+            "pytest --impl, one process per submission, 2 at a time",
+            args.pytest_submissions,
+            per * args.pytest_submissions,
+            per,
+            per,
+        )
+    )
     print(rows[-1], flush=True)
+    agreement = ""
+    if args.nbgrader:
+        nb = nbgrader_timing(args.nbgrader, args.pytest_submissions)
+        rows.append(
+            (
+                "nbgrader autograde, notebook version (same 20 checks)",
+                nb["submissions"],
+                nb["seconds"],
+                nb["per_submission"],
+                nb["per_submission"],
+            )
+        )
+        print(rows[-1], flush=True)
+        ours = s30_scores(folder, sandbox, sorted(nb["scores"]))
+        same = all(abs(ours[k] - v) < 1e-9 for k, v in nb["scores"].items())
+        agreement = (
+            f"nbgrader and `s30 grade` gave the same score to each of the "
+            f"{len(ours)} learners: {'yes' if same else 'NO'} "
+            f"({', '.join(f'{v:g}' for _, v in sorted(nb['scores'].items()))})."
+        )
     best = rows[0][3]
     lines = [
         "## Grading throughput (paper 26)",
@@ -109,13 +208,22 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for label, count, wall, per_sub, warm in rows:
-        lines.append(f"| {label} | {count} | {wall:.1f} | {per_sub:.4f} | {warm:.4f} | "
-                     f"{per_sub / best:.1f}x |")
-    for tool in ("nbgrader", "otter"):
-        found = shutil.which(tool)
-        lines.append("")
-        status = f"found at {found}" if found else "not installed on this machine, so not measured"
-        lines.append(f"{tool}: {status}.")
+        lines.append(
+            f"| {label} | {count} | {wall:.1f} | {per_sub:.4f} | {warm:.4f} | "
+            f"{per_sub / best:.1f}x |"
+        )
+    if agreement:
+        lines += ["", agreement]
+    lines += [
+        "",
+        "nbgrader's notebook version holds the learner's module in a solution cell, a "
+        "locked harness cell, and one autograder test cell per check (same points) that runs the "
+        "kit's check against the notebook's functions (`bench/nbgrader_bench.py`); "
+        "`nbgrader autograde` executes each submission in a fresh kernel, so each pays "
+        "kernel start-up, torch import and the references.",
+    ]
+    if not args.nbgrader:
+        lines += ["", "nbgrader: not measured in this run (pass --nbgrader PATH)."]
     write_section("grading-benchmark", "\n".join(lines))
     shutil.rmtree(folder)
     print("\n".join(lines))

@@ -17,9 +17,11 @@ wall-clock seconds on the machine named in each section; rerun the script to ref
 
 def machine() -> str:
     load = os.getloadavg()[0]
-    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-            f"Python {platform.python_version()}, load average {load:.1f} at start, "
-            f"{datetime.date.today().isoformat()}")
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, load average {load:.1f} at start, "
+        f"{datetime.date.today().isoformat()}"
+    )
 
 
 def write_section(name: str, body: str) -> None:
@@ -27,7 +29,7 @@ def write_section(name: str, body: str) -> None:
     begin, end = f"<!-- {name} -->", f"<!-- /{name} -->"
     block = f"{begin}\n{body.strip()}\n{end}"
     if begin in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     DOC.write_text(text)

@@ -1,10 +1,11 @@
 """``s30 grade``: a folder of submissions -> gradebook, feedback, Gradescope results, summary.
 
-The main process reads the submissions (as data), detects the isolation, and hands (learner,
-assignment) pairs to ``jobs`` trusted worker processes, forked after numpy is imported. Each
+The main process reads the submissions (as data), detects the isolation, computes the checks'
+references once (torch, autograd, central differences, all cached), and hands (learner,
+assignment) pairs to ``jobs`` trusted worker processes forked from it, so they start warm. Each
 worker owns a sandbox and a ``Grader``; it writes each result itself, atomically, as soon as it
 is done, so killing the batch loses nothing finished and a re-run skips it (``--force``
-regrades). torch and the references load once per worker, not once per learner.
+regrades).
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from pathlib import Path
 
+from autograder import runner
 from autograder.course import Assignment, Course
+from autograder.fixtures import Fixtures, solution_module
 from autograder.grading import feedback, results
 from autograder.grading.grader import Grader
 from autograder.grading.submissions import Submission, read_submissions
@@ -82,6 +85,19 @@ def _grade_pair(out: str, key: str, submission: Submission) -> tuple[str, str, f
     graded = _grader.grade(assignment, submission)
     results.write_learner(Path(out), graded, feedback.markdown(graded), feedback.html_page(graded))
     return graded.learner, key, graded.score, graded.max_score, graded.status
+
+
+def warm_references(course: Course, keys: set[str], seed: int | None) -> None:
+    """Compute every cached reference once, here, before the workers fork.
+
+    Running the checks against the trusted solution imports torch and fills the check
+    modules' caches (inputs, reference outputs, autograd gradients, central differences);
+    forked workers inherit them, so a batch computes its references once, not once per worker.
+    """
+    for key in sorted(keys):
+        assignment = course.get(key)
+        fixtures = Fixtures(assignment, impl=solution_module(assignment), seed=seed)
+        runner.run_checks(runner.assignment_checks(assignment), fixtures)
 
 
 # -- the batch -------------------------------------------------------------------------------
@@ -150,6 +166,7 @@ def grade_batch(
         finally:
             _grader.close()
     else:
+        warm_references(course, {key for key, _ in todo}, seed)
         remaining = list(todo)
         while remaining:
             context = multiprocessing.get_context("fork")
