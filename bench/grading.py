@@ -4,9 +4,10 @@
 
 (a) `s30 grade` in the bubblewrap sandbox, 1 and 2 workers; (b) the same with process-only
 isolation; (c) one plain `pytest --impl` process per submission (public + hidden checks, two at
-a time), the usual way to autograde; (d) `nbgrader autograde` on a notebook version doing the
-same checks (--nbgrader). Submissions are honest and buggy (mutants) learners; none hangs, so
-no time limit is waited out.
+a time), the usual way to autograde; (d) `nbgrader autograde` and (e) `otter run` on a notebook
+version doing the same checks (--nbgrader, --otter: each tool's executable, in an environment
+that can import numpy, torch and this repo). Submissions are honest and buggy (mutants)
+learners; none hangs, so no time limit is waited out.
 """
 
 from __future__ import annotations
@@ -97,15 +98,15 @@ def time_pytest(paths: list[Path]) -> float:
     return (time.perf_counter() - start) / len(paths)
 
 
-def nbgrader_timing(nbgrader: str, count: int) -> dict:
-    """Run bench/nbgrader_bench.py with the Python of nbgrader's environment."""
-    python = Path(nbgrader).parent / "python"
+def external_timing(tool: str, executable: str, count: int) -> dict:
+    """Run bench/<tool>_bench.py with the Python of that tool's environment."""
+    python = Path(executable).parent / "python"
     done = subprocess.run(
         [
             str(python),
-            str(REPO / "bench" / "nbgrader_bench.py"),
-            "--nbgrader",
-            nbgrader,
+            str(REPO / "bench" / f"{tool}_bench.py"),
+            f"--{tool}",
+            executable,
             "--submissions",
             str(count),
         ],
@@ -147,6 +148,7 @@ def main() -> None:
         help="submissions for the slow graders (pytest, nbgrader)",
     )
     parser.add_argument("--nbgrader", help="an nbgrader executable (see bench/nbgrader_bench.py)")
+    parser.add_argument("--otter", help="an otter executable (see bench/otter_bench.py)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="bench-subs-"))
     paths = make_submissions(folder, args.submissions)
@@ -173,25 +175,31 @@ def main() -> None:
         )
     )
     print(rows[-1], flush=True)
-    agreement = ""
-    if args.nbgrader:
-        nb = nbgrader_timing(args.nbgrader, args.pytest_submissions)
+    agreements = []
+    for tool, executable in (("nbgrader", args.nbgrader), ("otter", args.otter)):
+        if not executable:
+            continue
+        measured = external_timing(tool, executable, args.pytest_submissions)
+        label = {
+            "nbgrader": "nbgrader autograde, sequential",
+            "otter": "otter run, one process per submission, 2 at a time",
+        }[tool]
         rows.append(
             (
-                "nbgrader autograde, notebook version (same 20 checks)",
-                nb["submissions"],
-                nb["seconds"],
-                nb["per_submission"],
-                nb["per_submission"],
+                f"{label} (notebook version, same 20 checks)",
+                measured["submissions"],
+                measured["seconds"],
+                measured["per_submission"],
+                measured["per_submission"],
             )
         )
         print(rows[-1], flush=True)
-        ours = s30_scores(folder, sandbox, sorted(nb["scores"]))
-        same = all(abs(ours[k] - v) < 1e-9 for k, v in nb["scores"].items())
-        agreement = (
-            f"nbgrader and `s30 grade` gave the same score to each of the "
-            f"{len(ours)} learners: {'yes' if same else 'NO'} "
-            f"({', '.join(f'{v:g}' for _, v in sorted(nb['scores'].items()))})."
+        ours = s30_scores(folder, sandbox, sorted(measured["scores"]))
+        same = all(abs(ours[k] - v) < 1e-9 for k, v in measured["scores"].items())
+        scores = ", ".join(f"{v:g}" for _, v in sorted(measured["scores"].items()))
+        agreements.append(
+            f"{tool} and `s30 grade` gave the same score to each of the "
+            f"{len(ours)} learners: {'yes' if same else 'NO'} ({scores})."
         )
     best = rows[0][3]
     lines = [
@@ -212,18 +220,23 @@ def main() -> None:
             f"| {label} | {count} | {wall:.1f} | {per_sub:.4f} | {warm:.4f} | "
             f"{per_sub / best:.1f}x |"
         )
-    if agreement:
+    for agreement in agreements:
         lines += ["", agreement]
     lines += [
         "",
-        "nbgrader's notebook version holds the learner's module in a solution cell, a "
-        "locked harness cell, and one autograder test cell per check (same points) that runs the "
-        "kit's check against the notebook's functions (`bench/nbgrader_bench.py`); "
-        "`nbgrader autograde` executes each submission in a fresh kernel, so each pays "
-        "kernel start-up, torch import and the references.",
+        "The notebook versions (`bench/nbgrader_bench.py`, `bench/otter_bench.py`) hold "
+        "the learner's module in a notebook cell and run the kit's 20 checks, with the same "
+        "points, as nbgrader autograder cells / otter test cases against the notebook's "
+        "functions. Both tools execute every submission in a fresh kernel, so each pays "
+        "kernel start-up, torch import and the references; neither sandboxes the code.",
     ]
-    if not args.nbgrader:
-        lines += ["", "nbgrader: not measured in this run (pass --nbgrader PATH)."]
+    missing = [t for t, e in (("nbgrader", args.nbgrader), ("otter", args.otter)) if not e]
+    if missing:
+        lines += [
+            "",
+            f"Not measured in this run: {', '.join(missing)} (pass --nbgrader / "
+            "--otter with the tool's path).",
+        ]
     write_section("grading-benchmark", "\n".join(lines))
     shutil.rmtree(folder)
     print("\n".join(lines))
