@@ -23,14 +23,27 @@ class BakedValueMissing(LookupError):
     """The edition has no expected value for these inputs."""
 
 
+def _digest(value: Any, digest: Any) -> None:
+    """Feed a value's exact contents to the hash: arrays by bytes, containers leaf by leaf."""
+    if isinstance(value, np.ndarray):
+        digest.update(f"a{value.dtype.str}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, dict):
+        digest.update(f"d{len(value)}".encode())
+        for key in sorted(value):
+            digest.update(repr(key).encode())
+            _digest(value[key], digest)
+    elif isinstance(value, (tuple, list)):
+        digest.update(f"{type(value).__name__}{len(value)}".encode())
+        for item in value:
+            _digest(item, digest)
+    else:
+        digest.update(repr(value).encode())
+
+
 def baked_key(name: str, args: tuple[Any, ...]) -> str:
     digest = hashlib.sha256(name.encode())
-    for arg in args:
-        if isinstance(arg, np.ndarray):
-            digest.update(f"{arg.dtype.str}{arg.shape}".encode())
-            digest.update(np.ascontiguousarray(arg).tobytes())
-        else:
-            digest.update(repr(arg).encode())
+    _digest(args, digest)
     return f"{name}-{digest.hexdigest()[:20]}"
 
 

@@ -1,4 +1,7 @@
-"""The ``s30`` command: list, check, verify, release (instructor commands need solutions/)."""
+"""The ``s30`` command: list, check, verify, release, grade, doctor.
+
+Instructor commands (verify, release, grade) need the instructor repo (a solutions/ folder).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,23 @@ def _course(args: argparse.Namespace) -> Course:
     return Course(Path(args.root).resolve() if args.root else find_root())
 
 
+def papers_table(course: Course) -> str:
+    """The README's table of papers, in Markdown."""
+    lines = ["| # | Paper | Assignment | Module | Points |", "|---|---|---|---|---|"]
+    for a in course.assignments():
+        lines.append(
+            f"| {a.number:02d} | {a.paper} ({a.year}) | "
+            f"[{a.title}](assignments/{a.key}/README.md) | `{a.module_file}` | "
+            f"{a.points:g} |"
+        )
+    return "\n".join(lines)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     course = _course(args)
+    if args.markdown:
+        print(papers_table(course))
+        return 0
     rows = []
     for a in course.assignments():
         public = sum(c.points for c in runner.collect(a.public_checks, "public"))
@@ -118,14 +136,83 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    from autograder.grading.batch import grade_batch
+    from autograder.sandbox.launch import PROCESS, detect
+
+    course = _course(args)
+    if not course.instructor:
+        print("`s30 grade` needs the instructor repo (a solutions/ folder)", file=sys.stderr)
+        return 2
+    submissions = Path(args.submissions)
+    if not submissions.is_dir():
+        print(f"{submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    only = [course.get(a).key for a in args.assignment] if args.assignment else None
+    isolation = detect()
+    print(f"isolation: {isolation.description}")
+    if isolation.mode == PROCESS:
+        print("WARNING: grading with the weaker process-only isolation; see `s30 doctor`.")
+    report = grade_batch(
+        course,
+        submissions,
+        Path(args.out),
+        only=only,
+        jobs=args.jobs,
+        force=args.force,
+        seed=args.seed,
+        isolation=isolation,
+        show_progress=not args.quiet,
+    )
+    rows = [
+        (r["learner"], r["assignment"], f"{r['score']:g}/{r['max_score']:g}", r["status"])
+        for r in report.rows
+    ]
+    print(_gradebook(rows))
+    print(
+        f"\n{report.graded} graded, {report.skipped} already done (use --force to regrade), "
+        f"{report.seconds:.1f} s"
+    )
+    print(
+        f"gradebook: {report.out / 'grades.csv'}\nsummary:   {report.out / 'summary.html'}\n"
+        f"feedback:  {report.out / 'learners'}/<learner>/<assignment>/feedback.md"
+    )
+    return 0
+
+
+def _gradebook(rows: list[tuple]) -> str:
+    return report.table(("learner", "assignment", "score", "status"), rows)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from autograder.doctor import diagnose_machine
+
+    lines, healthy = diagnose_machine(Path(args.root).resolve() if args.root else None)
+    print("\n".join(lines))
+    return 0 if healthy else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from autograder.export import gradescope_zip
+
+    course = _course(args)
+    if not course.instructor:
+        print("`s30 export` needs the instructor repo (a solutions/ folder)", file=sys.stderr)
+        return 2
+    assignment = course.get(args.assignment)
+    out = gradescope_zip(assignment, Path(args.out))
+    print(f"Gradescope autograder for {assignment.key} written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="s30", description=__doc__)
     parser.add_argument("--root", help="course folder (default: found from the current folder)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="the assignments, their papers and points").set_defaults(
-        func=cmd_list
-    )
+    listing = sub.add_parser("list", help="the assignments, their papers and points")
+    listing.add_argument("--markdown", action="store_true", help="as the README's table")
+    listing.set_defaults(func=cmd_list)
 
     check = sub.add_parser("check", help="self-check one assignment (public checks)")
     check.add_argument("assignment", help="number or folder, e.g. 26")
@@ -141,6 +228,29 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("--out", default="release", help="output folder (default: release/)")
     release.add_argument("--no-proof", action="store_true", help="skip proving the edition")
     release.set_defaults(func=cmd_release)
+
+    grade = sub.add_parser("grade", help="grade a folder of submissions in a sandbox (instructor)")
+    grade.add_argument("submissions", help="folder with one folder or .zip per learner")
+    grade.add_argument("--out", required=True, help="output folder (gradebook, feedback, ...)")
+    grade.add_argument(
+        "--assignment",
+        action="append",
+        help="grade only this assignment (repeatable); every learner gets a row for it",
+    )
+    grade.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    grade.add_argument("--force", action="store_true", help="regrade finished learners")
+    grade.add_argument("--seed", type=int, default=None, help="override the hidden checks' seed")
+    grade.add_argument("--quiet", action="store_true", help="no progress line")
+    grade.set_defaults(func=cmd_grade)
+
+    export = sub.add_parser("export", help="package an assignment for another platform")
+    export.add_argument("platform", choices=["gradescope"])
+    export.add_argument("assignment", help="number or folder, e.g. 26")
+    export.add_argument("--out", required=True, help="the zip to write")
+    export.set_defaults(func=cmd_export)
+
+    doctor = sub.add_parser("doctor", help="what this machine can do: sandbox, versions, course")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

@@ -6,6 +6,8 @@
 - ``ref``: the torch reference module (instructor side only).
 - ``baked``: expected values from the reference (live, or from the edition's npz).
 - ``seed``: the seed hidden checks draw their inputs from; it goes into the results.
+- ``provided``: the assignment's read-only ``provided.py`` (the trusted copy), e.g. to pass
+  one of its functions to the learner's code.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from autograder.baking import FileBaked, LiveBaked
 from autograder.course import Assignment
 from autograder.loading import load_module
 
-NAMES = ("impl", "sol", "ref", "baked", "seed")
+NAMES = ("impl", "sol", "ref", "baked", "seed", "provided")
 
 _baked: dict[Path, Any] = {}
 
@@ -39,6 +41,13 @@ def reference_module(assignment: Assignment) -> ModuleType:
     if path is None or not path.is_file():
         raise FixtureError(f"{assignment.key}: the reference is not part of this checkout")
     return load_module(path, tag="ref", search=[assignment.public_dir])
+
+
+def provided_module(assignment: Assignment) -> ModuleType:
+    path = assignment.public_dir / "provided.py"
+    if not path.is_file():
+        raise FixtureError(f"{assignment.key} has no provided.py")
+    return load_module(path, tag="provided")
 
 
 def load_impl(assignment: Assignment, path: Path, tag: str = "impl") -> ModuleType:
@@ -78,4 +87,6 @@ class Fixtures:
             return self.baked if self.baked is not None else default_baked(self.assignment)
         if name == "seed":
             return self.assignment.seed if self.seed is None else self.seed
+        if name == "provided":
+            return provided_module(self.assignment)
         raise FixtureError(f"unknown fixture {name!r}; checks may ask for {', '.join(NAMES)}")

@@ -5,7 +5,8 @@ collapsed, kept only when at least ``MIN_LENGTH`` characters long (shorter lines
 ``return dx`` are not evidence of anything). Private material is found three ways:
 
 - **lines**: every fingerprinted line of a solution region, and every line of a torch reference
-  except imports and ``def`` lines, found anywhere inside an edition line (so a leak embedded in
+  except imports, ``def`` lines, bare ``return a, b`` lines and lines the engine itself holds
+  (``with torch.no_grad():``), found anywhere inside an edition line (so a leak embedded in
   prose or in a longer line counts);
 - **blocks**: any ``BLOCK`` consecutive fingerprinted lines of a hidden check or mutant list
   appearing consecutively in an edition file. Single lines of test code (``rng = ...``,
@@ -37,6 +38,7 @@ TEXT_SUFFIXES = {".py", ".md", ".txt", ".toml", ".cfg", ".ini", ".json", ".ipynb
 _TRAILING_COMMENT = re.compile(r"\s+#.*$")
 _SPACES = re.compile(r"\s+")
 _IMPORT = re.compile(r"^(import |from \S+ import )")
+_BARE_RETURN = re.compile(r"^return [\w.]+(, [\w.]+)*$")
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,19 @@ def code_fingerprints(lines: list[str], python: bool = True) -> list[tuple[int, 
     return result
 
 
+def _engine_lines() -> set[str]:
+    """The engine's own code lines: public by construction (it ships in every edition)."""
+    engine = Path(__file__).parent
+    return {
+        text
+        for path in engine.rglob("*.py")
+        for _, text in code_fingerprints(path.read_text("utf-8").splitlines())
+    }
+
+
 def private_material(course: Course) -> PrivateMaterial:
     private = PrivateMaterial()
+    engine = _engine_lines()
     for assignment in course.assignments():
         if not assignment.instructor:
             continue
@@ -105,7 +118,7 @@ def private_material(course: Course) -> PrivateMaterial:
         if reference is not None and reference.is_file():
             origin = f"{assignment.key}/{reference.name}"
             for _, text in code_fingerprints(reference.read_text("utf-8").splitlines()):
-                if not text.startswith("def "):
+                if not (text.startswith("def ") or _BARE_RETURN.match(text) or text in engine):
                     private.lines.setdefault(text, origin)
         for path in (assignment.hidden_checks, assignment.mutants_path):
             if path is None or not path.is_file():

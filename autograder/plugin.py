@@ -14,7 +14,7 @@ import pytest
 
 from autograder import fixtures as fixture_values
 from autograder import runner
-from autograder.course import assignment_for_check_file
+from autograder.course import HIDDEN_CHECKS, PUBLIC_CHECKS, assignment_for_check_file
 from autograder.testing import CheckFailure
 
 _points = pytest.StashKey[dict]()
@@ -74,8 +74,15 @@ def seed(request: pytest.FixtureRequest) -> int:
     return _values(request).get("seed")
 
 
+@pytest.fixture
+def provided(request: pytest.FixtureRequest) -> Any:
+    """The assignment's read-only provided.py."""
+    return _values(request).get("provided")
+
+
 def _is_check(item: pytest.Item) -> bool:
-    return "impl" in getattr(item, "fixturenames", ())
+    """A check of a check file (the kit's own tests are not scored)."""
+    return item.path.name in (PUBLIC_CHECKS, HIDDEN_CHECKS)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -30,6 +30,9 @@ ERROR = "error"
 class LearnerError(Exception):
     """An exception raised by learner code, already described in words (e.g. across a sandbox)."""
 
+    def __str__(self) -> str:  # not KeyError's repr-quoting, for the subclasses below
+        return str(self.args[0]) if self.args else ""
+
 
 @dataclass(frozen=True)
 class Check:
@@ -75,9 +78,9 @@ def points_of(func: Callable[..., Any]) -> float:
     return float(args[0]) if args else 1.0
 
 
-def collect(path: Path, kind: str) -> list[Check]:
+def collect(path: Path, kind: str, search: Sequence[Path] = ()) -> list[Check]:
     """Every ``test_*`` function of a check file, in the order they are defined."""
-    module = load_module(path, tag="checks")
+    module = load_module(path, tag="checks", search=search)
     checks = []
     for name, func in vars(module).items():
         if not (name.startswith("test_") and inspect.isfunction(func)):
@@ -155,8 +158,9 @@ def total(verdicts: Sequence[Verdict]) -> tuple[float, float]:
 
 def assignment_checks(assignment: Any, hidden: bool = True) -> list[Check]:
     """The public checks, then (instructor side, when asked) the hidden ones."""
-    checks = collect(assignment.public_checks, "public")
+    search = [assignment.public_dir]
+    checks = collect(assignment.public_checks, "public", search)
     path = assignment.hidden_checks
     if hidden and path is not None and path.is_file():
-        checks += collect(path, "hidden")
+        checks += collect(path, "hidden", search)
     return checks

@@ -267,10 +267,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _parameter_names(fn: Callable[..., Any], count: int) -> list[str]:
-    try:
-        names = list(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        names = []
+    names = getattr(fn, "parameter_names", None)  # a sandboxed function knows them
+    if not isinstance(names, list):
+        try:
+            names = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            names = []
     return [names[i] if i < len(names) else f"#{i}" for i in range(count)]
 
 

@@ -69,6 +69,8 @@ def forward(fn: Callable[..., Any], *args: Any) -> Any:
 def _leaves(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, (tuple, list)):
+        return [leaf for v in value for leaf in _leaves(v)]
     return [value]
 
 
@@ -76,6 +78,8 @@ def _grad_like(value: Any, grads: dict[int, Any]) -> Any:
     """Rebuild ``value``'s structure from its leaves' gradients (zeros where unused)."""
     if isinstance(value, dict):
         return {k: _grad_like(v, grads) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return type(value)(_grad_like(v, grads) for v in value)
     grad = grads.get(id(value))
     return to_numpy(grad if grad is not None else get_torch().zeros_like(value))
 
@@ -90,13 +94,13 @@ def vjp(
 
     Inputs:
     - fn: a reference of tensors returning a tensor or a tuple of tensors.
-    - args: NumPy arrays, Python numbers, or dicts of arrays (parameter dicts).
+    - args: NumPy arrays, Python numbers, or dicts / lists / tuples of arrays.
     - dout: upstream gradient (array, or tuple of arrays matching fn's outputs).
     - wrt: positions of the arguments to differentiate; default: every float array.
 
     Returns (out, grads): out as NumPy, grads a tuple with one entry per ``wrt`` position:
     an array (zeros where the output does not depend on it), a float for a scalar argument,
-    a dict of arrays for a dict argument.
+    the same structure of arrays for a dict, list or tuple argument.
     """
     torch = get_torch()
     if wrt is None:
@@ -117,6 +121,6 @@ def vjp(
     result = []
     for i in wrt:
         value = _grad_like(tensors[i], by_leaf)
-        is_number = not isinstance(args[i], (np.ndarray, dict))
+        is_number = not isinstance(args[i], (np.ndarray, dict, tuple, list))
         result.append(float(value) if is_number else value)
     return to_numpy(out), tuple(result)

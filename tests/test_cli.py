@@ -72,3 +72,13 @@ def test_check_explains_a_file_that_does_not_import(root, tmp_path):
 def test_unknown_assignment_is_a_clear_error(root):
     result = s30("check", "99", cwd=root)
     assert result.returncode == 2 and "no assignment '99'" in result.stderr
+
+
+def test_readme_lists_every_assignment():
+    from autograder.cli import papers_table
+    from autograder.course import Course
+
+    readme = (REPO / "README.md").read_text()
+    start = readme.index("<!-- papers")
+    table = readme[readme.index("\n", start) + 1 : readme.index("<!-- /papers -->")].strip()
+    assert table == papers_table(Course(REPO)), "run `s30 list --markdown` and paste it"

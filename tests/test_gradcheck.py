@@ -231,3 +231,83 @@ def test_using_solution_swaps_module_functions_and_restores_them():
     with using_solution(learner, solution, "layer"):
         assert learner.block(2) == 3
     assert learner.block(2) == -1
+
+
+def test_list_arguments_are_differentiated_leaf_by_leaf():
+    from autograder import torchref
+
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 3))
+    weights = [rng.standard_normal((3, 3)), rng.standard_normal((3, 2))]
+    dout = rng.standard_normal((2, 2))
+
+    def stack(x, weights):
+        for w in weights:
+            x = np.tanh(x @ w)
+        return x
+
+    def reference(x, weights):
+        for w in weights:
+            x = (x @ w).tanh()
+        return x
+
+    numeric = numerical_vjp(stack, (x, weights), dout, wrt=(0, 1))
+    _, autograd = torchref.vjp(reference, (x, weights), dout, wrt=(0, 1))
+    assert isinstance(numeric[1], list) and len(numeric[1]) == 2
+    assert_gradients("stack", numeric, ("dx", "dweights"), autograd=autograd)
+
+
+class Sandboxed:
+    """Stands in for a sandboxed learner function: evaluates variations in one request."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.requests = 0
+
+    def __call__(self, *args):
+        return self.fn(*args), {"cache": None}
+
+    def vary(self, args, variations, pick=None):
+        from autograder.sandbox.wire import vary
+
+        self.requests += 1
+        return [self(*vary(args, *v))[pick] for v in variations]
+
+
+def test_batched_differences_match_the_element_loop(affine_case):
+    from autograder.gradcheck import output_of
+
+    x, w, b, dout = affine_case
+    fn = Sandboxed(affine)
+    batched = numerical_vjp(output_of(fn), (x, w, b), dout, wrt=(0, 1, 2))
+    plain = numerical_vjp(lambda *a: affine(*a), (x, w, b), dout, wrt=(0, 1, 2))
+    for got, want in zip(batched, plain):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    assert fn.requests == 3  # one request per array, not two per element
+
+
+def test_batched_differences_handle_nested_parameters_and_then():
+    from autograder.gradcheck import output_of
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((3, 4))
+    blocks = [
+        {"w1": rng.standard_normal((4, 4)), "w2": rng.standard_normal((4, 4))},
+        {"w1": rng.standard_normal((4, 5)), "w2": rng.standard_normal((5, 2))},
+    ]
+    dout = rng.standard_normal(3)
+
+    def stack(x, blocks, scale):
+        for params in blocks:
+            x = two_layer(x, params)
+        return scale * x
+
+    fn = output_of(Sandboxed(stack), then=lambda out: out[:, -1])
+    batched = numerical_vjp(fn, (x, blocks, 2.0), dout, wrt=(0, 1, 2))
+    plain = numerical_vjp(lambda *a: stack(*a)[:, -1], (x, blocks, 2.0), dout, (0, 1, 2))
+    np.testing.assert_allclose(batched[0], plain[0], rtol=1e-10, atol=1e-12)
+    for got, want in zip(batched[1], plain[1]):
+        assert got.keys() == want.keys()
+        for key in got:
+            np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-12)
+    assert abs(batched[2] - plain[2]) < 1e-8 and isinstance(batched[2], float)

@@ -65,7 +65,8 @@ def test_baked_values_match_the_reference(edition):
 def test_public_checks_fail_as_not_implemented_under_pytest(edition):
     out, _ = edition
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "assignments"], cwd=out, capture_output=True, text=True
+        [sys.executable, "-m", "pytest", "assignments/26_cs231n"],
+        cwd=out, capture_output=True, text=True,
     )
     assert result.returncode == 1
     assert "score: 0/10" in result.stdout
@@ -80,7 +81,7 @@ def test_public_checks_pass_with_the_solution_dropped_in(edition, tmp_path):
             sys.executable,
             "-m",
             "pytest",
-            "assignments",
+            "assignments/26_cs231n",
             "--impl",
             str(REPO / "solutions/26_cs231n/cs231n_layers.py"),
         ],

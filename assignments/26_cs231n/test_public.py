@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import (
     EXACT_TOL,
     NUMERIC_TOL,
@@ -16,11 +16,6 @@ from autograder.testing import (
     assert_gradients,
     away_from_zero,
 )
-
-
-def _first(fn):
-    """The first output of a forward function, for finite differences."""
-    return lambda *args: fn(*args)[0]
 
 
 @pytest.mark.points(1)
@@ -39,7 +34,7 @@ def test_affine_backward_numeric(impl):
     x, w, b = rng.standard_normal((2, 3, 2)), rng.standard_normal((6, 3)), rng.standard_normal(3)
     dout = rng.standard_normal((2, 3))
     _, cache = impl.affine_forward(x, w, b)
-    numeric = numerical_vjp(_first(impl.affine_forward), (x, w, b), dout, wrt=(0, 1, 2))
+    numeric = numerical_vjp(output_of(impl.affine_forward), (x, w, b), dout, wrt=(0, 1, 2))
     assert_gradients(
         "affine_backward", impl.affine_backward(dout, cache), ("dx", "dw", "db"),
         numeric=numeric, batch_size=2,
@@ -61,7 +56,7 @@ def test_relu_backward_numeric(impl):
     x = away_from_zero(rng, (4, 5))
     dout = rng.standard_normal((4, 5))
     _, cache = impl.relu_forward(x)
-    numeric = numerical_vjp(_first(impl.relu_forward), (x,), dout, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.relu_forward), (x,), dout, wrt=(0,))
     assert_gradients("relu_backward", impl.relu_backward(dout, cache), ("dx",), numeric=numeric)
 
 
@@ -84,7 +79,7 @@ def test_svm_loss_values(impl, baked):
 def test_svm_loss_gradient_numeric(impl):
     """svm_loss's dscores agrees with central differences of its loss"""
     scores, y = _loss_inputs(264)
-    numeric = numerical_vjp(lambda s: impl.svm_loss(s, y)[0], (scores,), 1.0, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.svm_loss), (scores, y), 1.0, wrt=(0,))
     _, dscores = impl.svm_loss(scores, y)
     assert_gradients("svm_loss", dscores, ("dscores",), numeric=numeric, batch_size=4)
 
@@ -103,7 +98,7 @@ def test_softmax_loss_values(impl, baked):
 def test_softmax_loss_gradient_numeric(impl):
     """softmax_loss's dscores agrees with central differences of its loss"""
     scores, y = _loss_inputs(266)
-    numeric = numerical_vjp(lambda s: impl.softmax_loss(s, y)[0], (scores,), 1.0, wrt=(0,))
+    numeric = numerical_vjp(output_of(impl.softmax_loss), (scores, y), 1.0, wrt=(0,))
     _, dscores = impl.softmax_loss(scores, y)
     assert_gradients("softmax_loss", dscores, ("dscores",), numeric=numeric, batch_size=4)
 
