@@ -240,6 +240,19 @@ def assert_gradients(
             )
 
 
+def assert_cache_keys(fn_name: str, cache: Any, keys: Sequence[str]) -> None:
+    """A forward's cache must be a dict holding the keys its docstring promises.
+
+    The grader builds caches with the solution's forward and hands them to the learner's
+    backward, so these keys are a contract, not an implementation detail.
+    """
+    if not isinstance(cache, Mapping):
+        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
+    missing = [k for k in keys if k not in cache]
+    if missing:
+        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
+
+
 def snapshot(value: Any) -> Any:
     """A deep copy of arrays, dicts, tuples and lists of them."""
     if isinstance(value, np.ndarray):

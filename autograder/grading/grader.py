@@ -72,8 +72,17 @@ class Grader:
     def close(self) -> None:
         self.sandbox.stop()
 
-    def _refused(self, submission, assignment, status, note, seed, start) -> Graded:
-        verdicts = [runner.Verdict(c, runner.ERROR, note) for c in self.checks(assignment)]
+    def _outcome(
+        self,
+        submission: Submission,
+        assignment: Assignment,
+        verdicts: list,
+        status: str,
+        note: str,
+        seed: int,
+        start: float,
+        events: list[str] | None = None,
+    ) -> Graded:
         return Graded(
             submission.learner,
             submission.slug,
@@ -84,7 +93,13 @@ class Grader:
             seed,
             self.isolation,
             time.perf_counter() - start,
+            events or [],
         )
+
+    def _refused(self, submission, assignment, status, note, seed, start) -> Graded:
+        """Every check scores 0 with the one message that says why."""
+        verdicts = [runner.Verdict(c, runner.ERROR, note) for c in self.checks(assignment)]
+        return self._outcome(submission, assignment, verdicts, status, note, seed, start)
 
     def grade(self, assignment: Assignment, submission: Submission) -> Graded:
         start = time.perf_counter()
@@ -130,20 +145,10 @@ class Grader:
             verdicts = runner.run_checks(self.checks(assignment), Fixtures(assignment, impl, seed))
         finally:
             impl.close()
-        refusal = impl.refusal
         status, note = OK, ""
-        if refusal:
-            status = POLICY if "autodiff" in refusal else IMPORT_ERROR
-            note = refusal
-        return Graded(
-            submission.learner,
-            submission.slug,
-            assignment,
-            verdicts,
-            status,
-            note,
-            seed,
-            self.isolation,
-            time.perf_counter() - start,
-            impl.events,
+        if impl.refusal:
+            status = POLICY if impl.policy_violation else IMPORT_ERROR
+            note = impl.refusal
+        return self._outcome(
+            submission, assignment, verdicts, status, note, seed, start, impl.events
         )

@@ -156,6 +156,7 @@ class RemoteModule:
         self._refusal = refusal
         self._swaps: tuple[str, ...] = ()
         self.events: list[str] = []
+        self.policy_violation = False
         self.__name__ = module
 
     @property
@@ -225,7 +226,8 @@ class RemoteModule:
         where = clean_text(reply.get("where", ""), 200)
         text = f"{self._module}.py could not be imported: {kind}: {message}"
         if kind == "ModuleNotFoundError" and any(lib in message for lib in POLICY_LIBRARIES):
-            text += " (NumPy assignments may not use autodiff libraries)"
+            self.policy_violation = True
+            text += " (NumPy assignments may not use autodiff or tensor libraries)"
         return text + (f" ({where})" if where else "")
 
     def _end(self, reason: str, grace: float) -> str:

@@ -19,6 +19,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_equal,
     assert_gradients,
@@ -41,14 +42,6 @@ SEQ_GRADS = ("dx", "dh0", "dWx", "dWh", "db")
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _weights(rng, d, h):
@@ -84,7 +77,7 @@ def test_rnn_step_forward(impl, ref, seed):
         args, _, out, _, _ = step_case(ref, seed, k)
         got, cache = call_unmutated(impl.rnn_step_forward, *args)
         assert_close(f"rnn_step_forward h (N, D, H = {STEP_CASES[k]})", got, out)
-        _expect_cache("rnn_step_forward", cache, ("x", "h_prev", "Wx", "Wh", "h"))
+        assert_cache_keys("rnn_step_forward", cache, ("x", "h_prev", "Wx", "Wh", "h"))
 
 
 @pytest.mark.points(2)
@@ -122,7 +115,7 @@ def test_rnn_forward(impl, sol, ref, seed):
         with using_solution(impl, sol, "rnn_step_forward"):
             got, cache = call_unmutated(impl.rnn_forward, *args)
         assert_close(f"rnn_forward h ({_seq_label(k)})", got, out)
-        _expect_cache("rnn_forward", cache, ("x", "h0", "Wx", "Wh", "b", "h"))
+        assert_cache_keys("rnn_forward", cache, ("x", "h0", "Wx", "Wh", "b", "h"))
 
 
 @pytest.mark.points(3)
@@ -186,7 +179,7 @@ def test_softmax_ce_forward(impl, ref, seed):
         logits, y, loss, _, _ = loss_case(ref, seed, k)
         got, cache = call_unmutated(impl.softmax_ce_forward, logits, y)
         assert_close(f"softmax_ce_forward loss (N={n}, T={t}, V={v})", got, loss)
-        _expect_cache("softmax_ce_forward", cache, ("probs", "y"))
+        assert_cache_keys("softmax_ce_forward", cache, ("probs", "y"))
 
 
 @pytest.mark.points(2)

@@ -20,6 +20,7 @@ from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
     Tolerance,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
@@ -40,14 +41,6 @@ SEQ_KEYS = ("x", "h0", "c0", "Wx", "Wh", "b", "i", "f", "g", "o", "c", "h")
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _pair(fn_name, result):
@@ -99,7 +92,7 @@ def test_lstm_step_forward(impl, ref, seed):
         label = f"(N, D, H = {STEP_CASES[k]})"
         assert_close(f"lstm_step_forward h {label}", got_h, h)
         assert_close(f"lstm_step_forward c {label}", got_c, c)
-        _expect_cache("lstm_step_forward", cache, STEP_KEYS)
+        assert_cache_keys("lstm_step_forward", cache, STEP_KEYS)
 
 
 @pytest.mark.points(2)
@@ -140,7 +133,7 @@ def test_lstm_forward(impl, sol, ref, seed):
         with using_solution(impl, sol, "lstm_step_forward"):
             got, cache = call_unmutated(impl.lstm_forward, *args)
         assert_close(f"lstm_forward h ({_seq_label(k)})", got, out)
-        _expect_cache("lstm_forward", cache, SEQ_KEYS)
+        assert_cache_keys("lstm_forward", cache, SEQ_KEYS)
 
 
 @pytest.mark.points(3)
@@ -195,7 +188,7 @@ def test_lstm_properties(impl, seed):
         fail("lstm_forward at T = 1 should return h of shape (N, 1, H)")
     assert_close("lstm_forward at T = 1 (should equal lstm_step_forward from h0, c0)", h[:, 0],
                  step_h, tol=EXACT_TOL, against="your lstm_step_forward")
-    _expect_cache("lstm_forward", cache, ("c",))
+    assert_cache_keys("lstm_forward", cache, ("c",))
     assert_close("lstm_forward cache['c'] at T = 1 (should equal the step's c)",
                  np.asarray(cache["c"])[:, 0], step_c, tol=EXACT_TOL,
                  against="your lstm_step_forward")
@@ -219,7 +212,7 @@ def test_lstm_carries_the_cell(impl, sol, seed):
     b = b + np.concatenate([np.full(h, -30.0), np.full(h, 30.0), np.zeros(2 * h)])
     carry = Tolerance(rtol=0.0, atol=1e-12)
     _, cache = impl.lstm_forward(x, h0, c0, Wx, Wh, b)
-    _expect_cache("lstm_forward", cache, ("c",))
+    assert_cache_keys("lstm_forward", cache, ("c",))
     assert_close("lstm_forward: the last cell state c_T with the forget gate open (f ~ 1) and "
                  "the input gate shut (i ~ 0); it should equal c_0",
                  np.asarray(cache["c"])[:, -1], c0, tol=carry, against="c_0")

@@ -17,6 +17,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_equal,
     assert_gradients,
@@ -49,14 +50,6 @@ LSTM_CASES = [
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_keys(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _half_mask(rng, shape):
@@ -101,7 +94,7 @@ def test_dropout_forward(impl, ref, seed):
         x, mask, p, _, out, _, _ = dropout_case(ref, seed, k)
         got, cache = call_unmutated(impl.dropout_forward, x, mask, p)
         assert_close(f"dropout_forward out (x {x.shape}, mask {mask.shape}, p = {p})", got, out)
-        _expect_keys("dropout_forward", cache, ("mask", "p"))
+        assert_cache_keys("dropout_forward", cache, ("mask", "p"))
         if p == 0.0:
             assert_close("dropout_forward with p = 0 and an all-ones mask", got, x, tol=EXACT_TOL)
 
@@ -202,7 +195,7 @@ def test_zaremba_lstm_forward(impl, sol, ref, seed):
             got, cache = call_unmutated(impl.zaremba_lstm_forward, x, h0, c0, params, masks, p)
         assert_close(f"zaremba_lstm_forward logits ({_label(k)})", got, logits)
         last = x.shape[1] - 1
-        _expect_keys("zaremba_lstm_forward", cache, (
+        assert_cache_keys("zaremba_lstm_forward", cache, (
             "drop_in.mask", "drop_mid.p", "drop_out.mask", "lstm1.t0.x", f"lstm2.t{last}.act",
             "top", "Wy",
         ))

@@ -19,11 +19,11 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_equal,
     assert_gradients,
     call_unmutated,
-    fail,
     frozen,
 )
 
@@ -55,14 +55,6 @@ LRN_CASES = [
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def distinct_values(rng, shape, gap=0.05):
@@ -99,7 +91,7 @@ def test_conv_forward(impl, ref, seed):
         x, w, b, stride, pad, _, out, _, _ = conv_case(ref, seed, k)
         got, cache = call_unmutated(impl.conv_forward, x, w, b, stride, pad)
         assert_close(f"conv_forward out ({_conv_label(x, w, stride, pad)})", got, out)
-        _expect_cache("conv_forward", cache, ("x", "w", "b", "stride", "pad"))
+        assert_cache_keys("conv_forward", cache, ("x", "w", "b", "stride", "pad"))
 
 
 @pytest.mark.points(2)
@@ -164,7 +156,7 @@ def test_maxpool_forward(impl, ref, seed):
         got, cache = call_unmutated(impl.maxpool_forward, x, size, stride)
         label = f"x of shape {x.shape}, size {size}, stride {stride}"
         assert_close(f"maxpool_forward out ({label})", got, out)
-        _expect_cache("maxpool_forward", cache, ("x", "size", "stride"))
+        assert_cache_keys("maxpool_forward", cache, ("x", "size", "stride"))
 
 
 @pytest.mark.points(2)
@@ -264,7 +256,7 @@ def test_lrn_forward(impl, ref, seed):
         args, _, out, _, _ = lrn_case(ref, seed, k)
         got, cache = call_unmutated(impl.lrn_forward, *args)
         assert_close(f"lrn_forward out ({_lrn_label(args)})", got, out)
-        _expect_cache("lrn_forward", cache, ("x", "n", "alpha", "beta", "k"))
+        assert_cache_keys("lrn_forward", cache, ("x", "n", "alpha", "beta", "k"))
 
 
 @pytest.mark.points(2)

@@ -21,6 +21,7 @@ from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
     Tolerance,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
@@ -41,14 +42,6 @@ PERMUTATION_TOL = Tolerance(rtol=0.0, atol=1e-12)
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def distinct_top(rng, shape, gap=1e-3):
@@ -88,7 +81,7 @@ def test_set_pool_forward(impl, ref, seed):
             X, _, out, _, _ = pool_case(ref, seed, kind, k)
             got, cache = call_unmutated(impl.set_pool_forward, X, kind)
             assert_close(f"set_pool_forward out (kind {kind!r}, X of shape {X.shape})", got, out)
-            _expect_cache("set_pool_forward", cache, ("X", "kind"))
+            assert_cache_keys("set_pool_forward", cache, ("X", "kind"))
 
 
 @pytest.mark.points(2)
@@ -148,7 +141,7 @@ def test_content_attention_forward(impl, ref, seed):
         M, q, _, r, a, _, _ = attention_case(ref, seed, k)
         got, cache = call_unmutated(impl.content_attention_forward, M, q)
         assert_close(f"content_attention_forward r (M of shape {M.shape})", got, r)
-        _expect_cache("content_attention_forward", cache, ("M", "q", "a"))
+        assert_cache_keys("content_attention_forward", cache, ("M", "q", "a"))
         assert_close(f"content_attention_forward cache['a'] (M of shape {M.shape})", cache["a"], a)
 
 
@@ -235,7 +228,7 @@ def test_process_block_forward(impl, sol, ref, seed):
             got, cache = call_unmutated(impl.process_block_forward, M, params, steps)
         assert_close(f"process_block_forward q_star (M of shape {M.shape}, {steps} steps)",
                      got, out, batch_size=M.shape[0])
-        _expect_cache("process_block_forward", cache,
+        assert_cache_keys("process_block_forward", cache,
                       ("steps", f"lstm{steps}.gates", f"attn{steps}.a", "attn1.M"))
 
 

@@ -19,10 +19,10 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
-    fail,
     frozen,
     using_solution,
 )
@@ -50,14 +50,6 @@ GAP = 1e-3
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_keys(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _channel_data(rng, shape):
@@ -93,7 +85,7 @@ def test_batchnorm_forward(impl, ref, seed):
         x, gamma, beta, eps, _, out, _, _ = bn_case(ref, seed, k)
         got, cache = call_unmutated(impl.batchnorm_forward, x, gamma, beta, eps)
         assert_close(f"batchnorm_forward out (x of shape {x.shape}, eps={eps:g})", got, out)
-        _expect_keys("batchnorm_forward", cache, BN_KEYS)
+        assert_cache_keys("batchnorm_forward", cache, BN_KEYS)
 
 
 @pytest.mark.points(2)
@@ -133,7 +125,7 @@ def test_batchnorm_running_statistics(impl, ref, seed):
                 impl.batchnorm_forward, xs[t], gamma, beta, eps, mean, var, momentum
             )
             assert_close(f"batchnorm_forward out at batch {t}", out, outs[t])
-            _expect_keys("batchnorm_forward", cache, ("running_mean", "running_var"))
+            assert_cache_keys("batchnorm_forward", cache, ("running_mean", "running_var"))
             mean, var = cache["running_mean"], cache["running_var"]
         assert_close(f"running_mean {label}", mean, mean_ref)
         assert_close(f"running_var {label} (torch feeds it the unbiased variance)", var, var_ref)
@@ -222,7 +214,7 @@ def test_basic_block_forward(impl, sol, ref, seed):
             keys = ["conv1.x", "conv1.w", "bn1.x_hat", "bn2.inv_std", "relu1.x", "relu2.x"]
             if shortcut == "projection":
                 keys += ["proj.x", "proj_bn.x_hat"]
-            _expect_keys("basic_block_forward", cache, keys + ["shortcut"])
+            assert_cache_keys("basic_block_forward", cache, keys + ["shortcut"])
 
 
 @pytest.mark.points(3)

@@ -19,6 +19,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_equal,
     assert_gradients,
@@ -60,14 +61,6 @@ def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
 
 
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
-
-
 @functools.cache
 def conv_case(ref, seed, k):
     x_shape, f, size, dilation = CONV_CASES[k]
@@ -96,7 +89,7 @@ def test_dilated_conv_forward(impl, ref, seed):
         got, cache = call_unmutated(impl.dilated_conv_forward, *args)
         assert_close(f"dilated_conv_forward out ({_conv_label(args[0], args[1], args[3])})",
                      got, out)
-        _expect_cache("dilated_conv_forward", cache, ("x", "w", "b", "dilation"))
+        assert_cache_keys("dilated_conv_forward", cache, ("x", "w", "b", "dilation"))
 
 
 @pytest.mark.points(2)
@@ -237,7 +230,7 @@ def test_context_module_forward(impl, sol, ref, seed):
         assert_close(f"context_module_forward out ({label})", got, out)
         keys = ["layers"] + [f"conv{i}.{key}" for i in range(len(ws))
                              for key in ("x", "w", "b", "dilation")]
-        _expect_cache("context_module_forward", cache, keys)
+        assert_cache_keys("context_module_forward", cache, keys)
 
 
 @pytest.mark.points(2)

@@ -25,6 +25,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
@@ -63,14 +64,6 @@ MHA_GRADS = ("dx", "dWq", "dWk", "dWv", "dWo", "dbq", "dbk", "dbv", "dbo")
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _mask(rng, kind, tq, tk):
@@ -128,7 +121,7 @@ def test_sdpa_forward(impl, ref, seed):
         for name, expected in others.items():
             if name.startswith("SDPA"):
                 assert_close(label, got, expected, against=name)
-        _expect_cache("sdpa_forward", cache, ("q", "k", "v", "attn"))
+        assert_cache_keys("sdpa_forward", cache, ("q", "k", "v", "attn"))
 
 
 @pytest.mark.points(2)
@@ -150,7 +143,7 @@ def test_sdpa_attention_weights(impl, ref, seed):
     for k in range(len(SDPA_CASES)):
         q, key, v, mask, _, _, _, _, others = sdpa_case(ref, seed, k)
         _, cache = impl.sdpa_forward(*_sdpa_args(q, key, v, mask))
-        _expect_cache("sdpa_forward", cache, ("attn",))
+        assert_cache_keys("sdpa_forward", cache, ("attn",))
         attn = cache["attn"]
         expected = others["the reference's attention weights"]
         label = f"sdpa_forward cache['attn'] ({_label(q, key, mask)})"
@@ -290,7 +283,7 @@ def test_mha_forward(impl, sol, ref, seed):
                     "Wo + bo", got, (x @ Wv + bv) @ Wo + bo,
                 )
             keys = ("x", *MHA_WEIGHTS[:4], "n_heads", "causal", "ctx", "sdpa.attn", "sdpa.q")
-            _expect_cache("mha_forward", cache, keys)
+            assert_cache_keys("mha_forward", cache, keys)
 
 
 @pytest.mark.points(2)
@@ -406,7 +399,7 @@ def test_layernorm_forward(impl, ref, seed):
         got, cache = call_unmutated(impl.layernorm_forward, x, gamma, beta, **kwargs)
         label = f"layernorm_forward out (x {x.shape}, eps={extra[0] if extra else 1e-5:g})"
         assert_close(label, got, out)
-        _expect_cache("layernorm_forward", cache, ("x", "gamma", "beta", "eps", "xhat", "rstd"))
+        assert_cache_keys("layernorm_forward", cache, ("x", "gamma", "beta", "eps", "xhat", "rstd"))
 
 
 @pytest.mark.points(2)

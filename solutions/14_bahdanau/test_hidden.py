@@ -20,6 +20,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
@@ -54,14 +55,6 @@ def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
 
 
-def _expect_keys(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
-
-
 def _weights(rng, d, h):
     return rng.standard_normal((d, h)), rng.standard_normal((h, h)), rng.standard_normal(h)
 
@@ -88,7 +81,7 @@ def test_birnn_forward(impl, ref, seed):
         x, pf, pb, _, Hann, _, _ = birnn_case(ref, seed, k)
         got, cache = call_unmutated(impl.birnn_forward, x, pf, pb)
         assert_close(f"birnn_forward Hann (N={n}, T={t}, D={d}, H={h})", got, Hann)
-        _expect_keys("birnn_forward", cache, ("x", "fwd.Wx", "fwd.Wh", "fwd.h", "bwd.Wx",
+        assert_cache_keys("birnn_forward", cache, ("x", "fwd.Wx", "fwd.Wh", "fwd.h", "bwd.Wx",
                                               "bwd.Wh", "bwd.h"))
 
 
@@ -168,7 +161,7 @@ def test_additive_attention_forward(impl, ref, seed):
         with np.errstate(over="ignore", invalid="ignore"):
             got, cache = call_unmutated(impl.additive_attention_forward, *args)
         assert_close(f"additive_attention_forward context ({_attention_label(k)})", got, context)
-        _expect_keys("additive_attention_forward", cache, ("s_prev", "Hann", "src_mask", "Wa",
+        assert_cache_keys("additive_attention_forward", cache, ("s_prev", "Hann", "src_mask", "Wa",
                                                            "Ua", "v", "act", "alpha"))
         assert_close(f"additive_attention_forward cache['alpha'] ({_attention_label(k)})",
                      cache["alpha"], alpha, mask=args[2])
@@ -270,7 +263,7 @@ def test_decoder_step_forward(impl, ref, seed):
             fail("decoder_step_forward should return ((s, logits), cache)")
         assert_close(f"decoder_step_forward s ({label})", got[0], s_ref)
         assert_close(f"decoder_step_forward logits ({label})", got[1], logits_ref)
-        _expect_keys("decoder_step_forward", cache, ("y_prev_emb", "s_prev", "context", "s",
+        assert_cache_keys("decoder_step_forward", cache, ("y_prev_emb", "s_prev", "context", "s",
                                                      "Wy", "Ws", "Wc", "Wout"))
 
 
@@ -313,7 +306,7 @@ def test_gru_cell_forward(impl, ref, seed):
         args, _, h, _, _ = gru_cell_case(ref, seed, k)
         got, cache = call_unmutated(impl.gru_cell_forward, *args)
         assert_close(f"gru_cell_forward h (N={n}, D={d}, S={s})", got, h)
-        _expect_keys("gru_cell_forward", cache, GRU_CELL_KEYS)
+        assert_cache_keys("gru_cell_forward", cache, GRU_CELL_KEYS)
 
 
 @pytest.mark.points(3)
@@ -436,7 +429,7 @@ def test_gru_decoder_step_forward(impl, sol, ref, seed):
             fail("gru_decoder_step_forward should return ((s, logits), cache)")
         assert_close(f"gru_decoder_step_forward s ({label})", got[0], s_ref)
         assert_close(f"gru_decoder_step_forward logits ({label})", got[1], logits_ref)
-        _expect_keys("gru_decoder_step_forward", cache, ("y_prev_emb", "context", "s", "Wout",
+        assert_cache_keys("gru_decoder_step_forward", cache, ("y_prev_emb", "context", "s", "Wout",
                                                          *("cell." + k for k in GRU_CELL_KEYS)))
 
 

@@ -18,10 +18,10 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     call_unmutated,
-    fail,
     frozen,
     using_solution,
 )
@@ -36,14 +36,6 @@ GAP = 1e-3
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_keys(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def _block_params(rng, c):
@@ -96,7 +88,7 @@ def test_preact_block_forward(impl, sol, ref, seed):
         x, p, _, out, _, _ = block_case(ref, sol, seed, k)
         got, cache = call_unmutated(impl.preact_block_forward, x, p)
         assert_close(f"preact_block_forward out (x of shape {shape})", got, out)
-        _expect_keys("preact_block_forward", cache,
+        assert_cache_keys("preact_block_forward", cache,
                      ("bn1.xhat", "conv1.x", "bn2.istd", "conv2.w", "relu1.x", "relu2.x"))
 
 
@@ -172,7 +164,7 @@ def test_preact_stack_forward(impl, sol, ref, seed):
             assert_close(f"preact_stack_forward out (x of shape {shape}, L={depth})", got, out)
             keys = ["depth", "relu.x", "final_bn.xhat"]
             keys += [f"block{i}.relu1.x" for i in range(depth)]
-            _expect_keys("preact_stack_forward", cache, keys)
+            assert_cache_keys("preact_stack_forward", cache, keys)
 
 
 @pytest.mark.points(2)

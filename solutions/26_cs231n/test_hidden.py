@@ -17,11 +17,11 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     EXACT_TOL,
+    assert_cache_keys,
     assert_close,
     assert_gradients,
     away_from_zero,
     call_unmutated,
-    fail,
     frozen,
 )
 
@@ -32,14 +32,6 @@ LOSS_CASES = [(1, 2), (5, 4), (9, 10)]
 
 def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
-
-
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
 
 
 def hinge_scores(rng, n, c, gap=1e-3):
@@ -78,7 +70,7 @@ def test_affine_forward(impl, ref, seed):
         x, w, b, _, out, _, _ = affine_case(ref, seed, k)
         got, cache = call_unmutated(impl.affine_forward, x, w, b)
         assert_close(f"affine_forward out (x of shape {x.shape})", got, out)
-        _expect_cache("affine_forward", cache, ("x", "w", "b"))
+        assert_cache_keys("affine_forward", cache, ("x", "w", "b"))
 
 
 @pytest.mark.points(2)
@@ -111,7 +103,7 @@ def test_relu_forward(impl, ref, seed):
         x, _, out, _, _ = relu_case(ref, seed, k)
         got, cache = call_unmutated(impl.relu_forward, x)
         assert_close(f"relu_forward out (x of shape {x.shape})", got, out)
-        _expect_cache("relu_forward", cache, ("x",))
+        assert_cache_keys("relu_forward", cache, ("x",))
 
 
 @pytest.mark.points(1)
