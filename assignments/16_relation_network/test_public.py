@@ -8,7 +8,7 @@ fix it first. The hidden checks used for grading are stricter and use other shap
 import numpy as np
 import pytest
 
-from autograder.gradcheck import numerical_vjp
+from autograder.gradcheck import numerical_vjp, output_of
 from autograder.testing import EXACT_TOL, assert_close, assert_equal, assert_gradients
 
 
@@ -39,7 +39,7 @@ def test_all_pairs_backward_numeric(impl):
     O, q = rng.standard_normal((2, 3, 2)), rng.standard_normal((2, 2))
     dP = rng.standard_normal((2, 9, 6))
     _, cache = impl.all_pairs_forward(O, q)
-    numeric = numerical_vjp(lambda *a: impl.all_pairs_forward(*a)[0], (O, q), dP, wrt=(0, 1))
+    numeric = numerical_vjp(output_of(impl.all_pairs_forward), (O, q), dP, wrt=(0, 1))
     assert_gradients(
         "all_pairs_backward", impl.all_pairs_backward(dP, cache), ("dO", "dq"),
         numeric=numeric, batch_size=2,
@@ -64,14 +64,9 @@ def test_mlp_backward_numeric(impl):
     Ws, bs = _params(rng, (4, 5, 3))
     dout = rng.standard_normal((2, 3, 3))
     _, cache = impl.mlp_forward(x, Ws, bs)
-
-    def forward(x, W0, b0, W1, b1):
-        return impl.mlp_forward(x, [W0, W1], [b0, b1])[0]
-
-    dx, dW0, db0, dW1, db1 = numerical_vjp(forward, (x, *_flat(Ws, bs)), dout, wrt=range(5))
+    numeric = numerical_vjp(output_of(impl.mlp_forward), (x, Ws, bs), dout, wrt=(0, 1, 2))
     assert_gradients(
-        "mlp_backward", impl.mlp_backward(dout, cache), ("dx", "dWs", "dbs"),
-        numeric=(dx, [dW0, dW1], [db0, db1]),
+        "mlp_backward", impl.mlp_backward(dout, cache), ("dx", "dWs", "dbs"), numeric=numeric
     )
 
 
@@ -98,19 +93,12 @@ def test_relation_network_backward_numeric(impl):
     O, q, g, f = _relation_inputs(165)
     dlogits = np.random.default_rng(166).standard_normal((2, 2))
     _, cache = impl.relation_network_forward(O, q, g, f)
-
-    def forward(O, q, *flat):
-        g_now = (list(flat[0:4:2]), list(flat[1:4:2]))
-        f_now = (list(flat[4::2]), list(flat[5::2]))
-        return impl.relation_network_forward(O, q, g_now, f_now)[0]
-
-    args = (O, q, *_flat(*g), *_flat(*f))
-    n = numerical_vjp(forward, args, dlogits, wrt=range(len(args)))
+    numeric = numerical_vjp(
+        output_of(impl.relation_network_forward), (O, q, g, f), dlogits, wrt=(0, 1, 2, 3)
+    )
     assert_gradients(
         "relation_network_backward", impl.relation_network_backward(dlogits, cache),
-        ("dO", "dq", "dg", "df"),
-        numeric=(n[0], n[1], ([n[2], n[4]], [n[3], n[5]]), ([n[6], n[8]], [n[7], n[9]])),
-        batch_size=2,
+        ("dO", "dq", "dg", "df"), numeric=numeric, batch_size=2,
     )
 
 

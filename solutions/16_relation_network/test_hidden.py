@@ -19,6 +19,7 @@ from autograder import torchref
 from autograder.gradcheck import numerical_vjp
 from autograder.testing import (
     Tolerance,
+    assert_cache_keys,
     assert_close,
     assert_equal,
     assert_gradients,
@@ -48,22 +49,19 @@ def _rng(seed, *case):
     return np.random.default_rng([seed, *case])
 
 
-def _expect_cache(fn_name, cache, keys):
-    if not isinstance(cache, dict):
-        fail(f"{fn_name} should return a dict cache, got {type(cache).__name__}")
-    missing = [k for k in keys if k not in cache]
-    if missing:
-        fail(f"{fn_name}'s cache is missing the keys {missing} its docstring promises")
-
-
 def _mlp_params(rng, sizes):
-    Ws = [rng.standard_normal((m, k)) / np.sqrt(m) for m, k in zip(sizes[:-1], sizes[1:])]
-    bs = [0.5 * rng.standard_normal(k) for k in sizes[1:]]
-    return Ws, bs
+    """(Ws, bs) for layer sizes M_0 .. M_L, weights scaled by 1/sqrt(fan-in)."""
+    layers = list(zip(sizes[:-1], sizes[1:]))
+    weights = [rng.standard_normal(shape) * shape[0] ** -0.5 for shape in layers]
+    return weights, [rng.normal(0.0, 0.5, size=shape[1]) for shape in layers]
 
 
 def _flat(Ws, bs):
-    return tuple(a for pair in zip(Ws, bs) for a in pair)
+    """(W0, b0, W1, b1, ...), the order the torch reference takes."""
+    flat = []
+    for W, b in zip(Ws, bs):
+        flat += [W, b]
+    return tuple(flat)
 
 
 def _unflat(flat):
@@ -105,7 +103,7 @@ def test_all_pairs_forward(impl, ref, seed):
         O, q, _, P, _, _ = pairs_case(ref, seed, k)
         got, cache = call_unmutated(impl.all_pairs_forward, O, q)
         assert_close(f"all_pairs_forward P (O of shape {O.shape}, q of shape {q.shape})", got, P)
-        _expect_cache("all_pairs_forward", cache, ("O", "q"))
+        assert_cache_keys("all_pairs_forward", cache, ("O", "q"))
 
 
 @pytest.mark.points(2)
@@ -173,7 +171,7 @@ def test_mlp_forward(impl, ref, seed):
         got, cache = call_unmutated(impl.mlp_forward, x, Ws, bs)
         assert_close(f"mlp_forward out (x of shape {x.shape}, {len(Ws)} layers)", got, out)
         keys = ["num_layers"] + [f"{name}{i}" for i in range(len(Ws)) for name in "Wbh"]
-        _expect_cache("mlp_forward", cache, keys)
+        assert_cache_keys("mlp_forward", cache, keys)
 
 
 @pytest.mark.points(2)
@@ -236,7 +234,8 @@ def test_relation_network_forward(impl, sol, ref, seed):
         with using_solution(impl, sol, "all_pairs_forward", "mlp_forward"):
             got, cache = call_unmutated(impl.relation_network_forward, O, q, g, f)
         assert_close(f"relation_network_forward logits (O of shape {O.shape})", got, logits)
-        _expect_cache("relation_network_forward", cache, ("pairs.O", "g.W0", "f.W0", "num_pairs"))
+        keys = ("pairs.O", "g.W0", "f.W0", "num_pairs")
+        assert_cache_keys("relation_network_forward", cache, keys)
 
 
 @pytest.mark.points(2)
