@@ -159,3 +159,20 @@ def test_a_hidden_check_pasted_under_another_name_is_caught(course_copy, tmp_pat
     checks.write_text(checks.read_text() + "\n\n" + body)
     message = _plant_and_release(course_copy, tmp_path)
     assert "test_hidden.py" in message and "test_public.py" in message
+
+
+@pytest.mark.slow
+def test_edition_installs_in_a_fresh_venv_without_torch(edition, tmp_path):
+    out, _ = edition
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(out)],
+                             capture_output=True, text=True)
+    assert install.returncode == 0, install.stderr
+    check = subprocess.run([str(venv / "bin" / "s30"), "check", "26"], cwd=out,
+                           capture_output=True, text=True)
+    assert check.returncode == 1 and "score: 0/10" in check.stdout
+    assert "not implemented yet: affine_forward" in check.stdout
+    torch = subprocess.run([str(python), "-c", "import torch"], capture_output=True)
+    assert torch.returncode != 0, "the student edition should not need torch"
