@@ -43,13 +43,16 @@ def diagnose_shape(got: np.ndarray, expected: np.ndarray, batch_size: int | None
         if _matches(got.T, expected):
             return f"{base}: transposed (got.T has the expected values)"
         return f"{base}: looks transposed"
-    if got.ndim == expected.ndim + 1 and got.shape[1:] == expected.shape:
-        if _matches(got.sum(axis=0), expected):
+    extra = got.ndim - expected.ndim
+    if extra > 0 and got.shape[extra:] == expected.shape:
+        axes = tuple(range(extra))
+        where = "the batch axis (axis 0)" if extra == 1 else f"the leading axes {axes}"
+        if _matches(got.sum(axis=axes), expected):
             return (
-                f"{base}: one gradient per example; sum over the batch axis (axis 0) "
+                f"{base}: one gradient per example; sum over {where} "
                 "to get the parameter's gradient"
             )
-        return f"{base}: an extra leading axis; did you forget to sum over the batch axis?"
+        return f"{base}: {extra} extra leading axes; did you forget to sum over {where}?"
     if got.size == expected.size and _matches(got.reshape(expected.shape), expected):
         return f"{base}: right values in the wrong shape; reshape to {expected.shape}"
     if batch_size and expected.ndim >= 1 and expected.shape[0] == batch_size:

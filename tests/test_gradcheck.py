@@ -311,3 +311,11 @@ def test_batched_differences_handle_nested_parameters_and_then():
         for key in got:
             np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-12)
     assert abs(batched[2] - plain[2]) < 1e-8 and isinstance(batched[2], float)
+
+
+def test_missing_sum_over_several_leading_axes_is_named():
+    from autograder.diagnose import diagnose
+
+    per_position = np.random.default_rng(8).standard_normal((2, 3, 4))
+    message = diagnose(per_position, per_position.sum(axis=(0, 1)))
+    assert "sum over the leading axes (0, 1)" in message

@@ -261,15 +261,17 @@ def test_hidden_feedback_follows_the_assignments_policy(course_copy, policy):
     from autograder.grading.submissions import Submission
 
     toml = course_copy.root / "assignments/26_cs231n/assignment.toml"
-    toml.write_text(toml.read_text().replace('hidden_feedback = "message"',
-                                             f'hidden_feedback = "{policy}"'))
+    toml.write_text(
+        toml.read_text().replace('hidden_feedback = "message"', f'hidden_feedback = "{policy}"')
+    )
     assignment = course_copy.get(26)
     solution = assignment.solution_path.read_text()
     wrong = solution.replace("db = dout.sum(axis=0)", "db = dout.mean(axis=0)")
     grader = Grader(course_copy, ISOLATION)
     try:
-        graded = grader.grade(assignment, Submission("learner", {assignment.module_file:
-                                                                  wrong.encode()}))
+        graded = grader.grade(
+            assignment, Submission("learner", {assignment.module_file: wrong.encode()})
+        )
     finally:
         grader.close()
     tests = {t["extra_data"]["check"]: t for t in gradescope_results(graded)["tests"]}

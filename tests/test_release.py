@@ -66,7 +66,9 @@ def test_public_checks_fail_as_not_implemented_under_pytest(edition):
     out, _ = edition
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "assignments/26_cs231n"],
-        cwd=out, capture_output=True, text=True,
+        cwd=out,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "score: 0/10" in result.stdout
@@ -167,11 +169,13 @@ def test_edition_installs_in_a_fresh_venv_without_torch(edition, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", str(out)],
-                             capture_output=True, text=True)
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(out)], capture_output=True, text=True
+    )
     assert install.returncode == 0, install.stderr
-    check = subprocess.run([str(venv / "bin" / "s30"), "check", "26"], cwd=out,
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [str(venv / "bin" / "s30"), "check", "26"], cwd=out, capture_output=True, text=True
+    )
     assert check.returncode == 1 and "score: 0/10" in check.stdout
     assert "not implemented yet: affine_forward" in check.stdout
     torch = subprocess.run([str(python), "-c", "import torch"], capture_output=True)

@@ -139,3 +139,8 @@ def test_builtin_exception_types_survive_the_boundary(sandbox):
         assert isinstance(info.value, LearnerError)
     finally:
         module.close()
+
+
+def test_provided_functions_come_back_by_name_when_arguments_return(impl):
+    value = call_unmutated(impl.apply, impl.provided.step, np.ones(2))
+    assert value.tolist() == [2.0, 2.0]

@@ -146,6 +146,7 @@ class RemoteModule:
         self._deadline = time.monotonic() + submission_seconds
         self._submission_seconds = submission_seconds
         self._solution = solution
+        self._provided = provided
         self._provided_names = (
             frozenset(name for name, value in vars(provided).items() if callable(value))
             if provided is not None
@@ -299,7 +300,7 @@ class RemoteModule:
             )
             while True:
                 sock.settimeout(max(limit - (time.monotonic() - started), 0.001))
-                reply = wire.receive(sock)
+                reply = wire.receive(sock, resolve_provided=self._resolve_provided)
                 if reply.get("op") != "callback":
                     break
                 self._answer_callback(sock, reply)
@@ -333,6 +334,13 @@ class RemoteModule:
             raise error(f"{name} raised {kind}: {message}{suffix}")
         self._end(f"{name} sent an unexpected reply", grace=0)
         raise LearnerError(f"{name}: unexpected reply from the sandbox")
+
+    def _resolve_provided(self, name: str) -> Callable[..., Any]:
+        """A provided function named in a reply: the trusted copy of provided.py's."""
+        value = getattr(self._provided, name, None) if name in self._provided_names else None
+        if value is None:
+            raise wire.WireError(f"no provided function {name!r}")
+        return value
 
     def _answer_callback(self, sock: socket.socket, request: dict) -> None:
         """The learner's code called a swapped sub-layer: run the course's solution here."""

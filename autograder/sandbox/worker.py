@@ -101,6 +101,11 @@ def _serve(sock, module, provided, scratch):
             raise wire.WireError(f"provided.py has no function {name!r}")
         return value
 
+    provided_names = (
+        frozenset(name for name, value in vars(provided).items() if callable(value))
+        if provided is not None
+        else frozenset()
+    )
     while True:
         try:
             request = wire.receive(sock, resolve_provided=resolve)
@@ -145,7 +150,7 @@ def _serve(sock, module, provided, scratch):
             for swapped, original in saved.items():
                 setattr(module, swapped, original)
         try:
-            frame = wire.encode(reply)
+            frame = wire.encode(reply, provided_names)  # a provided function goes back by name
         except wire.WireError as exc:
             frame = wire.encode(
                 {
