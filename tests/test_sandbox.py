@@ -144,3 +144,45 @@ def test_builtin_exception_types_survive_the_boundary(sandbox):
 def test_provided_functions_come_back_by_name_when_arguments_return(impl):
     value = call_unmutated(impl.apply, impl.provided.step, np.ones(2))
     assert value.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.skipif(detect().mode != "bubblewrap", reason="bubblewrap only")
+def test_scratch_space_and_processes_are_bounded(sandbox):
+    source = b"""
+import os
+
+def fill():
+    written = 0
+    try:
+        for i in range(1000):
+            with open(f"/tmp/blob{i}", "wb") as handle:
+                handle.write(b"x" * (4 << 20))
+            written += 4 << 20
+    except OSError:
+        pass
+    return written
+
+def forks():
+    made = 0
+    try:
+        while made < 100:
+            if os.fork() == 0:
+                import time
+                time.sleep(30)
+                os._exit(0)
+            made += 1
+    except OSError:
+        pass
+    return made
+"""
+    module = RemoteModule(
+        sandbox, {"m.py": source}, "m",
+        limits={"memory_mb": 512, "cpu_seconds": 30, "file_bytes": 16 << 20, "processes": 8},
+        call_seconds=10, submission_seconds=60,
+    )
+    try:
+        assert module.fill() <= 64 << 20
+        assert module.forks() < 8
+    finally:
+        module.close()
+    assert any("left" in event for event in module.events)

@@ -27,7 +27,9 @@ REJECTED = "rejected"
 IMPORT_ERROR = "import error"
 POLICY = "policy violation"
 FILE_BYTES = 16 * 1024 * 1024
-PROCESSES = 64
+# Processes and threads of the sandbox uid (the zygote and the session count): learner code
+# needs none of its own, and the address-space limit applies per process.
+PROCESSES = 8
 
 
 @dataclass

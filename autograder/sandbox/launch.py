@@ -5,7 +5,8 @@ Two isolation modes:
 - ``bubblewrap``: the zygote runs under ``bwrap`` as an unprivileged uid (``nobody`` when the
   grader is root, because root with ``--uid`` is still root outside). New user, PID, network,
   IPC and UTS namespaces; an empty root with only the system libraries, the runtime and the
-  worker mounted read-only, a private tmpfs ``/tmp``, no course files, no network.
+  worker mounted read-only, a private 64 MB tmpfs ``/tmp`` (16 MB ``/dev/shm``), no course
+  files, no network.
 - ``process``: the weaker fallback when bubblewrap is missing or fails. The zygote runs as the
   unprivileged uid (when the grader is root) with resource limits, a scratch folder and a
   cleared environment, but it shares the file system and network of the machine. Results and
@@ -28,6 +29,8 @@ BUBBLEWRAP = "bubblewrap"
 PROCESS = "process"
 NOBODY = 65534
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin")
+SCRATCH_BYTES = 64 * 1024 * 1024
+SHM_BYTES = 16 * 1024 * 1024
 _THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
@@ -108,21 +111,16 @@ class Sandbox:
                 command += ["--ro-bind", folder, folder]
             elif os.path.islink(folder):
                 command += ["--symlink", os.readlink(folder), folder]
+        # fmt: off
         command += [
-            "--ro-bind",
-            str(rt.root),
-            str(rt.root),
-            "--ro-bind",
-            str(rt.worker_dir),
-            "/s30",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            "--chdir",
-            "/tmp",
+            "--ro-bind", str(rt.root), str(rt.root),
+            "--ro-bind", str(rt.worker_dir), "/s30",
+            "--proc", "/proc",
+            "--dev", "/dev",
+            # tmpfs lives in the host's memory: bound what learner code can write to it
+            "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
+            "--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+            "--chdir", "/tmp",
             str(rt.python),
             "-I",
             "-S",
@@ -131,6 +129,7 @@ class Sandbox:
             "/tmp",
             str(rt.site),
         ]
+        # fmt: on
         return command, {}
 
     def start(self) -> None:
