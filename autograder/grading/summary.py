@@ -46,7 +46,7 @@ def summarize(rows: list[dict[str, Any]], isolation: str) -> str:
     parts = [f"<h1>Batch summary</h1><p>{len(rows)} graded submission(s); {esc(isolation)}.</p>"]
     for key, items in sorted(by_assignment.items()):
         scores = [r["score"] for r in items]
-        top = items[0]["max_score"]
+        top_score = items[0]["max_score"]
         failures: Counter[str] = Counter()
         diagnoses: Counter[str] = Counter()
         for r in items:
@@ -57,21 +57,30 @@ def summarize(rows: list[dict[str, Any]], isolation: str) -> str:
                     if full != "not implemented" and test["output"]:
                         diagnoses[_pattern(test["output"])] += 1
         names = [t["name"] for t in items[0]["results"]["tests"]]
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, max(3.0, 0.28 * len(names))))
-        left.hist(scores, bins=min(20, max(5, len(set(scores)))), range=(0, top), color="#4c72b0")
-        left.set(xlabel="score", ylabel="learners", title=f"{key}: scores (max {top:g})")
+        # Stacked, so the checks' long names have the figure's full width.
+        fig, (top, bottom) = plt.subplots(
+            2,
+            1,
+            figsize=(10, 3 + 0.3 * len(names)),
+            gridspec_kw={"height_ratios": [3, max(3, 0.3 * len(names))]},
+        )
+        top.hist(
+            scores, bins=min(20, max(5, len(set(scores)))), range=(0, top_score), color="#4c72b0"
+        )
+        top.set(xlabel="score", ylabel="learners", title=f"{key}: scores (max {top_score:g})")
         rates = [failures[n] / len(items) for n in names]
-        right.barh(range(len(names)), rates, color="#c44e52")
-        right.set_yticks(range(len(names)), [n[:60] for n in names], fontsize=7)
-        right.invert_yaxis()
-        right.set(
+        bottom.barh(range(len(names)), rates, color="#c44e52")
+        bottom.set_yticks(range(len(names)), [n[:80] for n in names], fontsize=8)
+        bottom.invert_yaxis()
+        bottom.set(
             xlim=(0, 1), xlabel="fraction of learners failing", title="failure rate per check"
         )
+        fig.tight_layout()
         png = _figure_png(fig)
         plt.close(fig)
         mean = sum(scores) / len(scores)
         parts.append(
-            f"<h2>{esc(key)}</h2><p>{len(items)} learner(s), mean {mean:.2f}/{top:g}</p>"
+            f"<h2>{esc(key)}</h2><p>{len(items)} learner(s), mean {mean:.2f}/{top_score:g}</p>"
             f"<img alt='scores and failure rates' src='data:image/png;base64,{png}'>"
         )
         if diagnoses:
