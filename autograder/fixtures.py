@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -72,11 +72,8 @@ class Fixtures:
     impl: Any
     seed: int | None = None
     baked: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
-        if name in self.extra:
-            return self.extra[name]
         if name == "impl":
             return self.impl
         if name == "sol":

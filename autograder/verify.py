@@ -2,7 +2,8 @@
 
 For each assignment:
 
-- the declared points equal the sum of the checks' points (the manifest is the denominator);
+- the declared points equal the sum of the checks' points (the manifest is the denominator),
+  and every function the manifest lists exists in the solution module;
 - the solution passes every public and hidden check;
 - the stub fails every check, and fails it with NotImplementedError (no check passes
   vacuously, and none fails for an unrelated reason);
@@ -85,8 +86,12 @@ def verify_assignment(assignment: Assignment, with_mutants: bool = True) -> Veri
             f"assignment.toml declares {declared:g} points, the checks sum to {counted:g}"
         )
 
+    solution = solution_module(assignment)
+    for name in assignment.functions:
+        if not callable(getattr(solution, name, None)):
+            problems.append(f"assignment.toml lists {name}, which {assignment.module_file} lacks")
     result.solution = runner.run_checks(
-        checks, Fixtures(assignment, impl=solution_module(assignment))
+        checks, Fixtures(assignment, impl=solution)
     )
     for v in result.solution:
         if v.status != runner.PASSED:

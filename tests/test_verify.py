@@ -54,3 +54,10 @@ def test_points_must_match_the_manifest(course_copy):
     toml.write_text(toml.read_text().replace("points = 25", "points = 30"))
     result = verify_assignment(course_copy.get(26), with_mutants=False)
     assert "assignment.toml declares 30 points, the checks sum to 25" in result.problems
+
+
+def test_manifest_functions_must_exist(course_copy):
+    toml = course_copy.root / "assignments/26_cs231n/assignment.toml"
+    toml.write_text(toml.read_text().replace('"adam_step",', '"adam_step", "sgd_step",'))
+    result = verify_assignment(course_copy.get(26), with_mutants=False)
+    assert "assignment.toml lists sgd_step, which cs231n_layers.py lacks" in result.problems
